@@ -1,0 +1,82 @@
+"""Compiler: render a feature's templates with its context and transpile them through sqlglot.
+
+Templates are written in the source dialect (DuckDB). `render` parses the rendered text and
+generates every statement for the target dialect, so identifiers are quoted by sqlglot and the
+per-dialect fixes in `sqlxy.dialects` apply to every query alike.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import sqlglot
+
+from sqlxy import dialects
+from sqlxy.compiler.context import INPUT_RELATION, FeatureContext, build_context
+from sqlxy.compiler.sqlparts import ident, literal
+from sqlxy.compiler.templates import environment
+from sqlxy.config import Config
+from sqlxy.errors import SqlxyError
+from sqlxy.graph import FeatureGraph
+from sqlxy.versions import Versions
+
+NOW_UTC = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
+#: Queries compiled for every feature; the rest apply only where the feature allows them.
+QUERIES = ("create", "extend", "current", "expected", "resolve", "new", "stale", "orphaned", "status",
+           "insert", "soft_delete", "hard_delete")
+
+
+def queries_for(context: FeatureContext, has_source_rows: bool) -> list[str]:
+    names = list(QUERIES)
+    if context.lineage == "expansion":
+        names.append("supersede")
+    if context.generate or (context.root and has_source_rows):
+        names += ["materialize", "retire_orphaned"]
+    if context.root:
+        names.append("invalid_versions")
+    return names
+
+
+class Compiler:
+    def __init__(self, graph: FeatureGraph, versions: Versions, config: Config,
+                 project_root: Path | None) -> None:
+        self.graph, self.versions, self.config = graph, versions, config
+        self.env = environment(project_root)
+        self._contexts: dict[str, FeatureContext] = {}
+
+    def context(self, key: str) -> FeatureContext:
+        if key not in self._contexts:
+            self._contexts[key] = build_context(self.graph, self.versions, self.config, key)
+        return self._contexts[key]
+
+    def queries(self, key: str) -> list[str]:
+        spec = self.graph[key].spec
+        return queries_for(self.context(key), bool(spec.source and (spec.source.table or spec.source.query)))
+
+    def render(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
+               where: str | None = None, run_id: str | None = None, header: bool = True) -> str:
+        """The SQL of one query for one feature; `stale_if`/`where` are already-checked conditions."""
+        template_name = f"{query}.sql.j2"
+        text = self.env.get_template(template_name).render(
+            f=self.context(key), stale_if=f"({stale_if})" if stale_if else "FALSE",
+            where=f"({where})" if where else "FALSE", input=ident(INPUT_RELATION),
+            now=NOW_UTC, run_id=literal(run_id) if run_id else "CAST(NULL AS VARCHAR)",
+            order_latest=self.context(key).order_latest, include_deleted=False)
+        body = transpile(text, dialect)
+        if not header:
+            return body
+        comment = (f"-- sqlxy {key} · feature version {self.versions.features[key]} · "
+                   f"template {template_name} · dialect {dialect}")
+        return comment + "\n" + body
+
+
+@lru_cache(maxsize=512)
+def transpile(sql: str, dialect: str) -> str:
+    target = dialects.get(dialect)
+    try:
+        statements = sqlglot.parse(sql, read=dialects.SOURCE)
+    except sqlglot.errors.SqlglotError as exc:
+        raise SqlxyError(f"a template rendered SQL that does not parse: {exc}\n{sql}") from None
+    out = [s.sql(dialect=target, pretty=True, identify=False) for s in statements if s is not None]
+    return ";\n\n".join(out) + ("\n" if out else "")

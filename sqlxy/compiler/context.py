@@ -1,0 +1,237 @@
+"""The render context of one feature: every column list and hash expression a template needs.
+
+Templates hold the SQL shape; this module turns the graph into the pieces they place. All SQL
+here is built through sqlglot (identifiers quoted, literals escaped) in the source dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from sqlxy.compiler.sqlparts import coalesced, column, hash_sql, ident, literal, table_ref
+from sqlxy.config import Config
+from sqlxy.dialects import SOURCE
+from sqlxy.dialects.duckdb import TYPES
+from sqlxy.graph import DepView, FeatureGraph, FeatureNode, fullname
+from sqlxy.versions import Versions
+
+SYSTEM_TYPES = {"sqlxy_provenance": "VARCHAR", "sqlxy_data_version": "VARCHAR",
+                "sqlxy_feature_version": "VARCHAR", "sqlxy_project_version": "VARCHAR",
+                "sqlxy_created_at": "TIMESTAMP", "sqlxy_updated_at": "TIMESTAMP",
+                "sqlxy_deleted_at": "TIMESTAMP", "sqlxy_run_id": "VARCHAR"}
+INPUT_RELATION = "sqlxy_input"
+SAMPLES_RELATION = "sqlxy_samples"
+
+
+def provenance_column(field_suffix: str) -> str:
+    return f"sqlxy_provenance__{field_suffix}"
+
+
+def data_version_column(field_suffix: str) -> str:
+    return f"sqlxy_data_version__{field_suffix}"
+
+
+@dataclass
+class FieldContext:
+    key: str
+    prov: str            # quoted sqlxy_provenance__<field>
+    dv: str              # quoted sqlxy_data_version__<field>
+    prov_name: str
+    dv_name: str
+    expected: str        # SQL over the joined upstream relation (or the samples, for roots)
+    input: str | None    # roots: quoted input-version column
+
+
+@dataclass
+class DepContext:
+    alias: str
+    feature: str
+    table: str
+    ids: list[str]
+    renamed: list[str]        # `"upstream col" AS "name"` for every column in filter scope
+    kept: list[str]           # quoted names carried out of the dep relation
+    data_versions: list[str]  # `"sqlxy_data_version__g" AS "sqlxy_dv_<i>__g"`
+    dv_columns: list[str]     # quoted sqlxy_dv_<i>__g
+    filter: str | None
+    lineage: str
+    keys: list[str]
+    join: str                 # JOIN keyword for deps after the first
+    join_on: list[tuple[str, str]] = field(default_factory=list)
+    relation: str = ""                                            # what expected reads from
+    group_values: list[tuple[str, str]] = field(default_factory=list)  # aggregation: alias → hash
+
+
+@dataclass
+class FeatureContext:
+    key: str
+    version: str
+    project_version: str
+    table: str
+    ids: list[str]
+    keys: list[str]
+    columns: list[tuple[str, str]]           # (quoted name, source-dialect type), table order
+    user_columns: list[str]
+    carried: list[str]                       # quoted non-key columns of expected rows
+    fields: list[FieldContext]
+    deps: list[DepContext]
+    lineage: str
+    root: bool
+    source: str | None                       # roots: relation holding the samples
+    sample_provenance: str
+    sample_data_version: str
+    generate: dict[str, object] | None
+    order_latest: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def system_columns(self) -> list[tuple[str, str]]:
+        per_field = [(f.prov, "VARCHAR") for f in self.fields] + [(f.dv, "VARCHAR") for f in self.fields]
+        return per_field + [(ident(n), t) for n, t in SYSTEM_TYPES.items()]
+
+    @property
+    def all_columns(self) -> list[str]:
+        return self.user_columns + [name for name, _ in self.system_columns]
+
+
+def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: str) -> FeatureContext:
+    node = graph[key]
+    spec = node.spec
+    deps = [_dep_context(graph, config, node, view, i) for i, view in enumerate(node.deps)]
+    fields = [_field_context(node, f.key, config, deps) for f in spec.fields]
+    by_key = sorted(fields, key=lambda f: f.key.encode())
+    keys = [ident(k) for k in node.compare_keys]
+    return FeatureContext(
+        key=key, version=versions.features[key], project_version=versions.project,
+        table=table_ref(config.table_prefix + spec.table, config.schema),
+        ids=[ident(c) for c in spec.id_columns], keys=keys,
+        columns=[(ident(n), TYPES[t]) for n, t in node.columns.items()],
+        user_columns=[ident(n) for n in node.columns],
+        carried=[c for c in _expected_columns(node) if c not in keys],
+        fields=fields, deps=deps, lineage=node.lineage, root=node.is_root,
+        source=_source_relation(node, config),
+        sample_provenance=hash_sql([column(f.prov_name) for f in by_key], config.hash,
+                                   config.hash_length),
+        sample_data_version=hash_sql([column(f.dv_name) for f in by_key], config.hash,
+                                     config.hash_length),
+        generate=_generate_context(node),
+        order_latest=", ".join([ident("sqlxy_updated_at") + " DESC",
+                                f"CASE WHEN {ident('sqlxy_deleted_at')} IS NULL THEN 1 ELSE 0 END",
+                                ident("sqlxy_provenance") + " DESC",
+                                ident("sqlxy_data_version") + " DESC"]),
+    )
+
+
+def _expected_columns(node: FeatureNode) -> list[str]:
+    if node.is_root:
+        return [ident(c) for c in node.columns]
+    return [ident(c) for c in node.carried]
+
+
+def _source_relation(node: FeatureNode, config: Config) -> str | None:
+    if not node.is_root:
+        return None
+    source = node.spec.source
+    if source and source.table:
+        parsed = exp.to_table(source.table, dialect=SOURCE)
+        return table_ref(parsed.name, parsed.db or None)
+    if source and source.query:
+        return "(" + exp.maybe_parse(source.query, dialect=SOURCE).sql(SOURCE) + ")"
+    return ident(SAMPLES_RELATION)
+
+
+def _dep_context(graph: FeatureGraph, config: Config, node: FeatureNode, view: DepView,
+                 index: int) -> DepContext:
+    upstream = graph[view.upstream]
+    alias = f"upstream_{index}"
+    parent_fields = sorted({f for refs in node.field_parents.values() for (k, f) in refs
+                            if k == view.upstream})
+    suffix = {f.key: f.column_suffix for f in upstream.spec.fields}
+    dv_aliases = [f"sqlxy_dv_{index}__{suffix[f]}" for f in parent_fields]
+    renamed_from = dict(view.renamed_from)
+    mapping = dict(view.dep.rename)
+    all_renamed = {mapping.get(c, c): c for c in upstream.columns}
+    member_ids = [mapping.get(c, c) for c in upstream.spec.id_columns]
+    kept = list(renamed_from)
+    if view.lineage == "aggregation":
+        kept += [c for c in member_ids if c not in kept]
+    context = DepContext(
+        alias=alias, feature=view.upstream,
+        table=table_ref(config.table_prefix + upstream.spec.table, config.schema),
+        ids=[ident(c) for c in upstream.spec.id_columns],
+        renamed=[f"{ident(src)} AS {ident(out)}" for out, src in all_renamed.items()],
+        kept=[ident(c) for c in kept],
+        data_versions=[f"{ident(data_version_column(suffix[f]))} AS {ident(a)}"
+                       for f, a in zip(parent_fields, dv_aliases)],
+        dv_columns=[ident(a) for a in dv_aliases],
+        filter=view.filter.sql(SOURCE) if view.filter is not None else None,
+        lineage=view.lineage, keys=[ident(k) for k in view.keys],
+        join="LEFT JOIN" if view.dep.optional else "INNER JOIN",
+        join_on=[(ident(k), ident(k)) for k in view.keys], relation=alias,
+    )
+    if view.lineage == "aggregation":
+        context.relation = f"{alias}_groups"
+        context.group_values = [(ident(a), _group_hash(member_ids, a, config)) for a in dv_aliases]
+    return context
+
+
+def _group_hash(member_ids: list[str], dv_alias: str, config: Config) -> str:
+    """H(join(sorted(ids=dv))) over a group's members, sorted bytewise."""
+    ids_text: exp.Expression = exp.cast(column(member_ids[0]), "VARCHAR")
+    for name in member_ids[1:]:
+        ids_text = exp.DPipe(this=exp.DPipe(this=ids_text, expression=exp.Literal.string(":")),
+                             expression=exp.cast(column(name), "VARCHAR"))
+    element = exp.DPipe(this=exp.DPipe(this=ids_text, expression=exp.Literal.string("=")),
+                        expression=coalesced(dv_alias))
+    ordered = exp.GroupConcat(this=exp.Order(this=element, expressions=[exp.Ordered(this=element.copy())]),
+                              separator=exp.Literal.string("|"))
+    return hash_sql([ordered], config.hash, config.hash_length)
+
+
+def _field_context(node: FeatureNode, field_key: str, config: Config,
+                   deps: list[DepContext]) -> FieldContext:
+    spec_field = node.spec.field(field_key)
+    assert spec_field is not None
+    name = fullname((node.key, field_key))
+    prov_name = provenance_column(spec_field.column_suffix)
+    dv_name = data_version_column(spec_field.column_suffix)
+    input_column = None
+    if node.is_root:
+        versions = dict(node.spec.source.versions) if node.spec.source else {}
+        input_column = versions[field_key]
+        parts: list[object] = [name, spec_field.code_version, "input", column(input_column)]
+    else:
+        parts = [name, spec_field.code_version]
+        index = {d.feature: i for i, d in enumerate(deps)}
+        for ref in node.field_parents[field_key]:
+            i = index[ref[0]]
+            upstream_suffix = ref[1].replace("/", "__").replace("-", "_")
+            parts += [fullname(ref), coalesced(f"sqlxy_dv_{i}__{upstream_suffix}")]
+    return FieldContext(key=field_key, prov=ident(prov_name), dv=ident(dv_name), prov_name=prov_name,
+                        dv_name=dv_name,
+                        expected=hash_sql(parts, config.hash, config.hash_length),  # type: ignore[arg-type]
+                        input=ident(input_column) if input_column else None)
+
+
+def _generate_context(node: FeatureNode) -> dict[str, object] | None:
+    view = node.expansion
+    if view is None or view.dep.lineage.generate is None:
+        return None
+    generate = view.dep.lineage.generate
+    parse = lambda sql: exp.maybe_parse(sql, dialect=SOURCE).sql(SOURCE)  # noqa: E731
+    produced = dict(generate.columns)
+    columns = []
+    for name, kind in node.columns.items():
+        if name in produced:
+            value = parse(produced[name])
+        elif name == generate.index or name in node.carried:
+            value = ident(name)
+        else:
+            value = f"CAST(NULL AS {TYPES[kind]})"
+        columns.append((ident(name), value))
+    return {"count": parse(generate.count), "index": ident(generate.index), "columns": columns}
+
+
+def sql_literal(value: str) -> str:
+    return literal(value)

@@ -1,0 +1,103 @@
+"""`sqlxy.yaml` → Config: hash settings, naming, targets; `${VAR}` expands from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sqlxy.errors import SpecError
+
+CONFIG_FILE = "sqlxy.yaml"
+HASHES = {"md5": 32, "sha256": 64}
+TARGET_TYPES = {"duckdb", "postgres", "clickhouse", "spark"}
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_KNOWN_KEYS = {"name", "features", "hash", "hash_length", "schema", "table_prefix", "targets",
+               "default_target"}
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    name: str = "sqlxy"
+    features_dir: str = "features"
+    hash: str = "md5"
+    hash_length: int = 32
+    schema: str | None = None
+    table_prefix: str = ""
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_target: str = "dev"
+
+    def target(self, name: str | None) -> tuple[str, dict[str, Any]]:
+        chosen = name or self.default_target
+        if chosen not in self.targets:
+            known = ", ".join(sorted(self.targets)) or "none"
+            raise SpecError(f"unknown target '{chosen}' (known: {known})", CONFIG_FILE)
+        return chosen, expand_vars(self.targets[chosen], f"targets.{chosen}")
+
+
+def expand_vars(value: Any, where: str) -> Any:
+    """Replace `${VAR}` in strings from the environment; a missing variable is an error."""
+    if isinstance(value, dict):
+        return {k: expand_vars(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_vars(v, where) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def lookup(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise SpecError(f"{where}: environment variable {name} is not set", CONFIG_FILE)
+        return os.environ[name]
+
+    return _VAR.sub(lookup, value)
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_FILE
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SpecError(f"not valid YAML: {exc}", CONFIG_FILE) from None
+        if not isinstance(raw, dict):
+            raise SpecError("must be a mapping of settings", CONFIG_FILE)
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        raise SpecError(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KNOWN_KEYS))})",
+                        CONFIG_FILE)
+    hash_name = raw.get("hash", "md5")
+    if hash_name not in HASHES:
+        raise SpecError(f"hash '{hash_name}' is not one of md5, sha256", CONFIG_FILE)
+    length = raw.get("hash_length", HASHES[hash_name])
+    if not isinstance(length, int) or isinstance(length, bool) or not 8 <= length <= HASHES[hash_name]:
+        raise SpecError(f"hash_length {length!r} must be an integer from 8 to {HASHES[hash_name]} "
+                        f"for {hash_name}", CONFIG_FILE)
+    targets = raw.get("targets") or {"dev": {"type": "duckdb", "path": "target/sqlxy.duckdb"}}
+    _check_targets(targets)
+    default = raw.get("default_target", "dev" if "dev" in targets else next(iter(targets)))
+    if default not in targets:
+        raise SpecError(f"default_target '{default}' is not among targets ({', '.join(targets)})",
+                        CONFIG_FILE)
+    prefix = raw.get("table_prefix", "") or ""
+    if not re.fullmatch(r"[a-z0-9_]*", str(prefix)):
+        raise SpecError(f"table_prefix '{prefix}' may hold only [a-z0-9_]", CONFIG_FILE)
+    return Config(root=root, name=str(raw.get("name", root.resolve().name)),
+                  features_dir=str(raw.get("features", "features")), hash=hash_name,
+                  hash_length=length, schema=raw.get("schema"), table_prefix=prefix,
+                  targets=targets, default_target=default)
+
+
+def _check_targets(targets: Any) -> None:
+    if not isinstance(targets, dict) or not targets:
+        raise SpecError("targets must be a non-empty mapping of name → settings", CONFIG_FILE)
+    for name, settings in targets.items():
+        if not isinstance(settings, dict) or settings.get("type") not in TARGET_TYPES:
+            raise SpecError(f"target '{name}' needs type: one of {', '.join(sorted(TARGET_TYPES))}",
+                            CONFIG_FILE)

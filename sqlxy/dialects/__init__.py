@@ -1,0 +1,30 @@
+"""Dialect registry: every SQL difference between engines lives in one module per dialect.
+
+Templates are written in the source dialect (DuckDB); `transpile` parses the rendered SQL and
+generates it with the target's `Dialect` subclass, whose generator overrides fix the constructs
+sqlglot's stock transpiler gets wrong for sqlxy's purposes.
+"""
+
+from __future__ import annotations
+
+from sqlglot.dialects.dialect import Dialect
+
+from sqlxy.dialects import duckdb as _duckdb
+from sqlxy.errors import SqlxyError
+
+SOURCE = "duckdb"
+
+_DIALECTS: dict[str, type[Dialect]] = {
+    "duckdb": _duckdb.SqlxyDuckDB,
+}
+EXECUTABLE = ("duckdb",)
+
+
+def names() -> list[str]:
+    return sorted(_DIALECTS)
+
+
+def get(name: str) -> Dialect:
+    if name not in _DIALECTS:
+        raise SqlxyError(f"unknown dialect '{name}' (known: {', '.join(names())})")
+    return _DIALECTS[name]()

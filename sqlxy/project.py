@@ -1,0 +1,106 @@
+"""Project: the facade over spec loading, graph, versions and compiler (what the CLI and API use)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlxy import dialects
+from sqlxy.compiler import Compiler
+from sqlxy.config import Config, load_config
+from sqlxy.errors import SpecError
+from sqlxy.graph import FeatureGraph
+from sqlxy.spec.load import feature_files, read_documents
+from sqlxy.spec.model import FeatureSpec, parse_feature
+from sqlxy.versions import Versions, compute_versions
+
+if TYPE_CHECKING:
+    from sqlxy.store import Store
+
+MANIFEST_VERSION = 1
+
+
+class Project:
+    def __init__(self, root: Path, config: Config, specs: list[FeatureSpec]) -> None:
+        self.root, self.config = root, config
+        self.graph = FeatureGraph(specs)
+        self.versions: Versions = compute_versions(self.graph, config.hash, config.hash_length)
+        self.compiler = Compiler(self.graph, self.versions, config, root)
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.graph.order)
+
+    def table(self, key: str) -> str:
+        return self.config.table_prefix + self.graph[key].spec.table
+
+    def compile(self, key: str, dialect: str = dialects.SOURCE) -> dict[str, str]:
+        """Every query of one feature, compiled for `dialect`."""
+        return {q: self.compiler.render(key, q, dialect) for q in self.compiler.queries(key)}
+
+    def compile_to_disk(self, dialect_names: list[str] | None = None, select: list[str] | None = None,
+                        target_dir: Path | None = None) -> dict[str, Any]:
+        """dbt-style output: target/compiled/<dialect>/<table>/<query>.sql and target/manifest.json."""
+        out = target_dir or self.root / "target"
+        chosen = dialect_names or [dialects.SOURCE]
+        for name in chosen:
+            dialects.get(name)
+        keys = self.graph.select(select)
+        compiled: dict[str, dict[str, dict[str, str]]] = {k: {} for k in keys}
+        for name in chosen:
+            for key in keys:
+                folder = out / "compiled" / name / self.table(key)
+                folder.mkdir(parents=True, exist_ok=True)
+                for query, sql in self.compile(key, name).items():
+                    path = folder / f"{query}.sql"
+                    path.write_text(sql, encoding="utf-8")
+                    compiled[key].setdefault(name, {})[query] = path.relative_to(self.root).as_posix() \
+                        if path.is_relative_to(self.root) else str(path)
+        manifest = self.manifest(compiled)
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                                           encoding="utf-8")
+        return manifest
+
+    def manifest(self, compiled: dict[str, dict[str, dict[str, str]]] | None = None) -> dict[str, Any]:
+        features = {}
+        for node in self.graph:
+            features[node.key] = {
+                "table": self.table(node.key),
+                "file": node.spec.file,
+                "version": self.versions.features[node.key],
+                "spec_hash": self.versions.spec_hashes[node.key],
+                "id_columns": list(node.spec.id_columns),
+                "columns": node.columns,
+                "lineage": node.lineage,
+                "deps": [{"feature": d.upstream, "lineage": d.lineage, "optional": d.dep.optional}
+                         for d in node.deps],
+                "fields": {f.key: {"code_version": f.code_version,
+                                   "version": self.versions.fields[(node.key, f.key)],
+                                   "parents": [f"{k}:{p}" for k, p in node.field_parents[f.key]]}
+                           for f in node.spec.fields},
+                "compiled": (compiled or {}).get(node.key, {}),
+            }
+        return {"manifest_version": MANIFEST_VERSION, "project": self.config.name,
+                "project_version": self.versions.project, "spec_hash": self.versions.project_spec_hash,
+                "hash": self.config.hash, "hash_length": self.config.hash_length,
+                "order": self.features, "features": features}
+
+    def store(self, target: str | None = None, connection: Any = None) -> Store:
+        from sqlxy.store import Store
+
+        return Store.open(self, target, connection)
+
+
+def load_project(path: str | Path = ".") -> Project:
+    root = Path(path)
+    if not root.is_dir():
+        raise SpecError(f"project folder '{path}' does not exist")
+    config = load_config(root)
+    specs = []
+    for file in feature_files(root, config.features_dir):
+        display = file.relative_to(root).as_posix()
+        specs += [parse_feature(doc, display) for doc in read_documents(file, display)]
+    if not specs:
+        raise SpecError(f"no features found below {config.features_dir}/")
+    return Project(root, config, specs)

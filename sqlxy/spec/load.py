@@ -1,0 +1,76 @@
+"""Discovery of feature files and a YAML loader that remembers the line of every key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sqlxy.errors import SpecError
+
+
+class LineDict(dict):
+    """A mapping from YAML that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        mapping = LineDict(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value
+                             if isinstance(k, yaml.ScalarNode)}
+        return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                            _LineLoader.construct_mapping)
+
+# YAML 1.1 reads `on`, `off`, `yes` and `no` as booleans, which would turn `expansion: {on: ...}`
+# into `{True: ...}`; only `true` and `false` are booleans in a spec.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def feature_files(root: Path, features_dir: str) -> list[Path]:
+    folder = root / features_dir
+    if not folder.is_dir():
+        raise SpecError(f"no features folder '{features_dir}' in {root}")
+    files = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_documents(path: Path, display: str) -> list[LineDict]:
+    """The feature mappings held by one file: a single mapping or a `features:` list."""
+    try:
+        data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        raise SpecError(f"malformed YAML: {exc.problem}", display, line) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"malformed YAML: {exc}", display) from None
+    if data is None:
+        return []
+    if isinstance(data, LineDict) and set(data) == {"features"}:
+        items = data["features"]
+        if not isinstance(items, list):
+            raise SpecError("'features' must be a list of feature mappings", display, data.line)
+    else:
+        items = [data]
+    for item in items:
+        if not isinstance(item, LineDict):
+            raise SpecError("a feature spec must be a mapping", display,
+                            getattr(data, "line", None))
+    return items

@@ -1,0 +1,324 @@
+"""Frozen spec models and the parsing of one feature mapping into them (shape rules only)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlxy.errors import SpecError
+from sqlxy.spec.load import LineDict
+
+COLUMN_TYPES = ("string", "int", "float", "bool", "timestamp", "date", "json")
+INITIAL_CODE_VERSION = "__initial__"
+KEY_PART = re.compile(r"[a-z0-9_-]+")
+COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+SYSTEM_PREFIX = "sqlxy_"
+
+LineageKind = Literal["identity", "expansion", "aggregation"]
+
+
+@dataclass(frozen=True)
+class Generate:
+    count: str
+    index: str
+    columns: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    kind: LineageKind = "identity"
+    on: tuple[str, ...] | None = None
+    generate: Generate | None = None
+
+
+@dataclass(frozen=True)
+class FieldDep:
+    feature: str
+    fields: tuple[str, ...] | Literal["*"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    code_version: str = INITIAL_CODE_VERSION
+    deps: tuple[FieldDep, ...] | None = None  # None: automatic mapping through fields_mapping
+
+    @property
+    def column_suffix(self) -> str:
+        return self.key.replace("/", "__").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Dep:
+    feature: str
+    lineage: Lineage = Lineage()
+    rename: tuple[tuple[str, str], ...] = ()
+    select: tuple[str, ...] | None = None
+    filter: str | None = None
+    optional: bool = False
+    fields_mapping: str | tuple[tuple[str, tuple[str, ...]], ...] = "default"
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    table: str | None = None
+    query: str | None = None
+    versions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    key: str
+    id_columns: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    fields: tuple[FieldSpec, ...]
+    deps: tuple[Dep, ...] = ()
+    description: str = ""
+    source: Source | None = None
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    file: str = ""
+    line: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    @property
+    def table(self) -> str:
+        return self.key.replace("/", "__").replace("-", "_")
+
+    @property
+    def column_types(self) -> dict[str, str]:
+        return dict(self.columns)
+
+    def field(self, key: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
+class _Reader:
+    """Reads one feature mapping; every complaint carries file, line and feature key."""
+
+    def __init__(self, raw: LineDict, file: str) -> None:
+        self.raw, self.file = raw, file
+        self.key = raw.get("key") if isinstance(raw.get("key"), str) else None
+
+    def fail(self, message: str, node: Any = None, key: str | None = None) -> SpecError:
+        line = node.line_of(key) if isinstance(node, LineDict) and key else getattr(node, "line", None)
+        return SpecError(message, self.file, line or self.raw.line, self.key)
+
+    def check_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
+        unknown = sorted(set(node) - allowed)
+        if unknown:
+            raise self.fail(f"unknown key '{unknown[0]}' in {what} (allowed: {', '.join(sorted(allowed))})",
+                            node, unknown[0])
+
+    def names(self, value: Any, what: str, node: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{what} must be a list of names, got {value!r}", node, key)
+        return tuple(value)
+
+
+_FEATURE_KEYS = {"key", "description", "id_columns", "columns", "fields", "deps", "source", "metadata"}
+_DEP_KEYS = {"feature", "lineage", "rename", "select", "filter", "optional", "fields_mapping"}
+
+
+def check_key(key: Any, what: str = "key") -> str | None:
+    """The reason a feature or field key is malformed, or None."""
+    if not isinstance(key, str) or not key:
+        return f"{what} must be a non-empty string, got {key!r}"
+    parts = key.split("/")
+    if "__" in key or not all(KEY_PART.fullmatch(p) for p in parts):
+        return (f"{what} '{key}' is malformed: slash-separated parts of [a-z0-9_-], "
+                "no empty part and no '__'")
+    return None
+
+
+def parse_feature(raw: LineDict, file: str) -> FeatureSpec:
+    r = _Reader(raw, file)
+    r.check_keys(raw, _FEATURE_KEYS, "feature")
+    if "key" not in raw:
+        raise r.fail("feature has no 'key'")
+    problem = check_key(raw["key"])
+    if problem:
+        raise r.fail(problem, raw, "key")
+    if "id_columns" not in raw:
+        raise r.fail("id_columns is required (a non-empty list of column names)")
+    ids = r.names(raw["id_columns"], "id_columns", raw, "id_columns")
+    if not ids:
+        raise r.fail("id_columns must not be empty", raw, "id_columns")
+    columns = _parse_columns(r, raw.get("columns") or LineDict())
+    fields = _parse_fields(r, raw.get("fields"))
+    deps = tuple(_parse_dep(r, d) for d in _as_list(r, raw.get("deps"), "deps"))
+    description = raw.get("description") or ""
+    if not isinstance(description, str):
+        raise r.fail("description must be a string", raw, "description")
+    metadata = raw.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise r.fail("metadata must be a mapping", raw, "metadata")
+    return FeatureSpec(key=raw["key"], id_columns=ids, columns=columns, fields=fields, deps=deps,
+                       description=description, source=_parse_source(r, raw.get("source")),
+                       metadata=dict(metadata), file=file, line=raw.line, raw=_plain(raw))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _as_list(r: _Reader, value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise r.fail(f"{what} must be a list", r.raw, what)
+    return value
+
+
+def _parse_columns(r: _Reader, node: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(node, dict):
+        raise r.fail("columns must be a mapping of column name → type", r.raw, "columns")
+    out = []
+    for name, kind in node.items():
+        if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
+            raise r.fail(f"column name {name!r} is malformed: use [a-z_][a-z0-9_]*", node, str(name))
+        if name.startswith(SYSTEM_PREFIX):
+            raise r.fail(f"column '{name}' collides with sqlxy's system columns (prefix "
+                         f"'{SYSTEM_PREFIX}')", node, name)
+        if kind not in COLUMN_TYPES:
+            raise r.fail(f"column '{name}' has unknown type {kind!r} (types: {', '.join(COLUMN_TYPES)})",
+                         node, name)
+        out.append((name, kind))
+    return tuple(out)
+
+
+def _parse_fields(r: _Reader, value: Any) -> tuple[FieldSpec, ...]:
+    if value is None:
+        return (FieldSpec("default"),)
+    items = _as_list(r, value, "fields")
+    if not items:
+        raise r.fail("fields must not be empty (omit it for one field named 'default')", r.raw, "fields")
+    return tuple(_parse_field(r, item) for item in items)
+
+
+def _parse_field(r: _Reader, item: Any) -> FieldSpec:
+    if isinstance(item, str):
+        item = LineDict(key=item)
+    if not isinstance(item, LineDict):
+        raise r.fail(f"a field must be a name or a mapping, got {item!r}", r.raw, "fields")
+    r.check_keys(item, {"key", "code_version", "deps"}, "field")
+    problem = check_key(item.get("key"), "field key")
+    if problem:
+        raise r.fail(problem, item, "key")
+    version = item.get("code_version", INITIAL_CODE_VERSION)
+    if isinstance(version, (int, float)) and not isinstance(version, bool):
+        version = str(version)
+    if not isinstance(version, str) or not version or "|" in version:
+        raise r.fail(f"field '{item['key']}': code_version must be a non-empty string without '|', "
+                     f"got {version!r}", item, "code_version")
+    deps = None
+    if "deps" in item:
+        deps = tuple(_parse_field_dep(r, d) for d in _as_list(r, item["deps"], "field deps"))
+    return FieldSpec(item["key"], version, deps)
+
+
+def _parse_field_dep(r: _Reader, item: Any) -> FieldDep:
+    if isinstance(item, str):
+        return FieldDep(item, "*")
+    if not isinstance(item, LineDict):
+        raise r.fail(f"a field dep must be a feature key or a mapping, got {item!r}", r.raw, "fields")
+    r.check_keys(item, {"feature", "fields"}, "field dep")
+    fields = item.get("fields", "*")
+    if fields != "*":
+        fields = r.names(fields, "field dep fields", item, "fields")
+    return FieldDep(str(item.get("feature")), fields)
+
+
+def _parse_dep(r: _Reader, item: Any) -> Dep:
+    if isinstance(item, str):
+        return Dep(item, line=r.raw.line_of("deps"))
+    if not isinstance(item, LineDict):
+        raise r.fail(f"a dep must be a feature key or a mapping, got {item!r}", r.raw, "deps")
+    r.check_keys(item, _DEP_KEYS, "dep")
+    if not isinstance(item.get("feature"), str):
+        raise r.fail("a dep needs 'feature': the upstream feature key", item)
+    rename = item.get("rename") or {}
+    if not isinstance(rename, dict) or not all(isinstance(v, str) for v in rename.values()):
+        raise r.fail("rename must be a mapping of upstream column → new name", item, "rename")
+    select = r.names(item["select"], "select", item, "select") if "select" in item else None
+    filter_sql = item.get("filter")
+    if filter_sql is not None and not isinstance(filter_sql, str):
+        raise r.fail("filter must be a SQL condition string", item, "filter")
+    optional = item.get("optional", False)
+    if not isinstance(optional, bool):
+        raise r.fail("optional must be true or false", item, "optional")
+    return Dep(feature=item["feature"], lineage=_parse_lineage(r, item), rename=tuple(rename.items()),
+               select=select, filter=filter_sql, optional=optional,
+               fields_mapping=_parse_mapping(r, item), line=item.line)
+
+
+def _parse_mapping(r: _Reader, item: LineDict) -> str | tuple[tuple[str, tuple[str, ...]], ...]:
+    mapping = item.get("fields_mapping", "default")
+    if mapping in ("default", "all", "none"):
+        return mapping
+    if isinstance(mapping, dict):
+        return tuple((k, r.names(v, f"fields_mapping.{k}", item, "fields_mapping"))
+                     for k, v in mapping.items())
+    raise r.fail(f"fields_mapping must be default, all, none or {{field: [upstream fields]}}, "
+                 f"got {mapping!r}", item, "fields_mapping")
+
+
+def _parse_lineage(r: _Reader, item: LineDict) -> Lineage:
+    value = item.get("lineage", "identity")
+    if value == "identity":
+        return Lineage()
+    if not isinstance(value, LineDict) or len(value) != 1 or next(iter(value)) not in (
+            "expansion", "aggregation", "identity"):
+        raise r.fail(f"lineage must be identity, {{expansion: {{on: [...]}}}} or "
+                     f"{{aggregation: {{on: [...]}}}}, got {_plain(value)!r}", item, "lineage")
+    kind = next(iter(value))
+    body = value[kind] or LineDict()
+    if kind == "identity":
+        return Lineage()
+    if not isinstance(body, LineDict):
+        raise r.fail(f"{kind} lineage must be a mapping", value, kind)
+    r.check_keys(body, {"on", "generate"} if kind == "expansion" else {"on"}, f"{kind} lineage")
+    on = r.names(body["on"], f"{kind}.on", body, "on") if "on" in body else None
+    if on is not None and not on:
+        raise r.fail(f"{kind}.on must not be empty", body, "on")
+    generate = _parse_generate(r, body["generate"]) if "generate" in body else None
+    return Lineage(kind, on, generate)
+
+
+def _parse_generate(r: _Reader, node: Any) -> Generate:
+    if not isinstance(node, LineDict):
+        raise r.fail("generate must be a mapping with count, index and columns", r.raw, "deps")
+    r.check_keys(node, {"count", "index", "columns"}, "generate")
+    count, index, columns = node.get("count"), node.get("index", "sqlxy_index"), node.get("columns") or {}
+    if not isinstance(count, (str, int)) or isinstance(count, bool):
+        raise r.fail("generate.count must be a SQL expression over parent columns", node, "count")
+    if not isinstance(index, str) or not COLUMN_NAME.fullmatch(index):
+        raise r.fail(f"generate.index {index!r} must be a column name", node, "index")
+    if not isinstance(columns, dict) or not all(isinstance(v, (str, int, float)) for v in columns.values()):
+        raise r.fail("generate.columns must map child column → SQL expression", node, "columns")
+    return Generate(str(count), index, tuple((k, str(v)) for k, v in columns.items()))
+
+
+def _parse_source(r: _Reader, node: Any) -> Source | None:
+    if node is None:
+        return None
+    if not isinstance(node, LineDict):
+        raise r.fail("source must be a mapping (table or query, and versions)", r.raw, "source")
+    r.check_keys(node, {"table", "query", "versions"}, "source")
+    if "table" in node and "query" in node:
+        raise r.fail("source takes table or query, not both", node, "query")
+    versions = node.get("versions") or {}
+    if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
+        raise r.fail("source.versions must map each field to the column holding its input version",
+                     node, "versions")
+    for value_key in ("table", "query"):
+        if value_key in node and not isinstance(node[value_key], str):
+            raise r.fail(f"source.{value_key} must be a string", node, value_key)
+    return Source(node.get("table"), node.get("query"), tuple(versions.items()))

@@ -1,0 +1,54 @@
+"""Rows handed to resolve/write, turned into Arrow: Arrow, pandas, polars, dicts or files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from sqlxy.errors import InputError
+
+FILE_READERS = {".csv": "read_csv({path}, all_varchar = true, header = true)",
+                ".json": "read_json_auto({path})", ".jsonl": "read_json_auto({path})",
+                ".ndjson": "read_json_auto({path})", ".parquet": "read_parquet({path})"}
+
+
+def read_rows_file(path: str | Path) -> pa.Table:
+    """csv (read as text; types are checked when staged), json, jsonl or parquet."""
+    file = Path(path)
+    reader = FILE_READERS.get(file.suffix.lower())
+    if reader is None:
+        raise InputError(f"{file}: unsupported file type '{file.suffix}' "
+                         f"(use {', '.join(sorted(FILE_READERS))})")
+    if not file.is_file():
+        raise InputError(f"{file}: no such file")
+    connection = duckdb.connect()
+    try:
+        return connection.execute("SELECT * FROM " + reader.format(path="?"), [str(file)]).to_arrow_table()
+    except duckdb.Error as exc:
+        raise InputError(f"{file}: cannot be read: {str(exc).splitlines()[0]}") from None
+    finally:
+        connection.close()
+
+
+def to_arrow(rows: Any) -> pa.Table:
+    if isinstance(rows, pa.Table):
+        return rows
+    if isinstance(rows, pa.RecordBatch):
+        return pa.Table.from_batches([rows])
+    if isinstance(rows, (str, Path)):
+        return read_rows_file(rows)
+    if isinstance(rows, list):
+        if not all(isinstance(r, dict) for r in rows):
+            raise InputError("a list of rows must hold dicts (column → value)")
+        return pa.Table.from_pylist(rows) if rows else pa.table({})
+    if hasattr(rows, "to_arrow"):  # polars
+        return rows.to_arrow()
+    if type(rows).__module__.startswith("pandas"):
+        return pa.Table.from_pandas(rows, preserve_index=False)
+    if hasattr(rows, "__arrow_c_stream__"):
+        return pa.table(rows)
+    raise InputError(f"cannot read rows from a {type(rows).__name__}: pass a pyarrow Table, a pandas "
+                     "or polars DataFrame, a list of dicts, or a csv/json/jsonl/parquet path")

@@ -1,0 +1,142 @@
+"""Staging of user rows: the column checks (in Python, on the schema) and the typed SELECT plus
+the row checks (in SQL, in the engine) that run before anything is written.
+
+Rows never loop through Python: a single validation query counts the bad values per column and
+returns one example of each, and the typed SELECT casts everything to the table's types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlxy.compiler.context import FeatureContext
+from sqlxy.compiler.sqlparts import ident, literal
+from sqlxy.dialects.duckdb import TYPES
+from sqlxy.errors import InputError
+from sqlxy.graph import FeatureNode
+
+#: Columns resolve output carries that write accepts and drops (recomputed or informational).
+IGNORED_ON_WRITE = {"sqlxy_change", "sqlxy_stale_fields", "sqlxy_stale_reason", "sqlxy_provenance",
+                    "sqlxy_data_version"}
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str       # what the error says is wrong
+    condition: str   # SQL true for a bad row
+    shown: str       # SQL of the value shown as an example
+
+
+@dataclass(frozen=True)
+class Staging:
+    select: str              # typed rows, ready for the compiled templates
+    checks: list[Check]
+    duplicate_ids: str       # SQL counting ids given more than once
+
+
+def _type_check(name: str, kind: str) -> Check:
+    col, target = ident(name), TYPES[kind]
+    bad = f"{col} IS NOT NULL AND TRY_CAST({col} AS {target}) IS NULL"
+    if kind == "int":  # a float given for an int must be whole, not rounded
+        bad = f"{bad} OR TRY_CAST({col} AS DOUBLE) <> TRY_CAST({col} AS BIGINT)"
+    return Check(f"column '{name}' is not {kind}", f"({bad})", f"CAST({col} AS VARCHAR)")
+
+
+def _token_check(name: str, required: bool) -> Check:
+    col = ident(name)
+    text = f"CAST({col} AS VARCHAR)"
+    bad = f"{text} = '' OR {text} LIKE '%|%'"
+    if required:
+        bad = f"{col} IS NULL OR {bad}"
+    what = "must be a non-empty version token without '|'"
+    return Check(f"column '{name}' {what}", f"({bad})", f"COALESCE({text}, 'NULL')")
+
+
+def _id_checks(node: FeatureNode, present: set[str]) -> list[Check]:
+    required = list(node.spec.id_columns) + [k for k in node.compare_keys if k not in node.spec.id_columns]
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise InputError(f"{node.key}: rows lack id column(s) {', '.join(missing)}")
+    return [Check(f"id column '{c}' is NULL", f"{ident(c)} IS NULL", "'NULL'") for c in required]
+
+
+def _check_names(node: FeatureNode, present: set[str], allowed: set[str], what: str) -> None:
+    unknown = sorted(present - allowed)
+    if unknown:
+        raise InputError(f"{node.key}: {what} has unknown column(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(allowed - IGNORED_ON_WRITE))})")
+
+
+def _typed_user_columns(node: FeatureNode, present: set[str]) -> list[str]:
+    out = []
+    for name, kind in node.columns.items():
+        value = f"TRY_CAST({ident(name)} AS {TYPES[kind]})" if name in present else \
+            f"CAST(NULL AS {TYPES[kind]})"
+        out.append(f"{value} AS {ident(name)}")
+    return out
+
+
+def _duplicates(node: FeatureNode, relation: str) -> str:
+    ids = ", ".join(ident(c) for c in node.spec.id_columns)
+    return (f"SELECT COUNT(*) AS n, MIN(CAST({ident(node.spec.id_columns[0])} AS VARCHAR)) AS example "
+            f"FROM (SELECT {ids} FROM {relation} GROUP BY {ids} HAVING COUNT(*) > 1) AS twice")
+
+
+def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
+                  run_id: str | None) -> Staging:
+    """Typed rows for `insert.sql`: user columns, per-field provenance and data versions, run id."""
+    present = set(columns)
+    versions = dict(node.spec.source.versions) if node.is_root and node.spec.source else {}
+    allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
+    allowed |= {f.prov_name for f in ctx.fields} | {f.dv_name for f in ctx.fields}
+    _check_names(node, present, allowed, "input")
+    checks = _id_checks(node, present)
+    checks += [_type_check(n, k) for n, k in node.columns.items() if n in present]
+    provenance = []
+    for field in ctx.fields:
+        if field.prov_name in present:
+            checks.append(_token_check(field.prov_name, required=True))
+            provenance.append(f"CAST({field.prov} AS VARCHAR) AS {field.prov}")
+        elif node.is_root and versions[field.key] in present:
+            checks.append(_token_check(versions[field.key], required=True))
+            provenance.append(f"{field.expected} AS {field.prov}")
+        elif node.is_root:
+            raise InputError(f"{node.key}: rows need {field.prov_name} or the input-version column "
+                             f"'{versions[field.key]}' of field '{field.key}'")
+        else:
+            raise InputError(f"{node.key}: rows lack {field.prov_name}: pass the rows resolve returned "
+                             "(their provenance pins the inputs a sample was computed from)")
+        if field.dv_name in present:
+            checks.append(_token_check(field.dv_name, required=False))
+            provenance.append(f"CAST({field.dv} AS VARCHAR) AS {field.dv}")
+        else:
+            provenance.append(f"CAST(NULL AS VARCHAR) AS {field.dv}")
+    run = literal(run_id) if run_id else "CAST(NULL AS VARCHAR)"
+    select = ", ".join(_typed_user_columns(node, present) + provenance + [f"{run} AS sqlxy_run_id"])
+    return Staging(f"SELECT {select} FROM {relation}", checks, _duplicates(node, relation))
+
+
+def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging:
+    """Typed root samples for resolve: user columns and the input-version column of every field."""
+    present = set(columns)
+    versions = dict(node.spec.source.versions) if node.spec.source else {}
+    _check_names(node, present, set(node.columns) | set(versions.values()), "samples")
+    missing = sorted({v for v in versions.values() if v not in present})
+    if missing:
+        raise InputError(f"{node.key}: samples lack input-version column(s) {', '.join(missing)} "
+                         "named by source.versions")
+    checks = _id_checks(node, present)
+    checks += [_type_check(n, k) for n, k in node.columns.items() if n in present]
+    checks += [_token_check(v, required=True) for v in sorted(set(versions.values()))]
+    typed = _typed_user_columns(node, present)
+    typed += [f"CAST({ident(v)} AS VARCHAR) AS {ident(v)}" for v in sorted(set(versions.values()))
+              if v not in node.columns]
+    return Staging(f"SELECT {', '.join(typed)} FROM {relation}", checks, _duplicates(node, relation))
+
+
+def validation_query(checks: list[Check], relation: str) -> str:
+    parts = []
+    for i, check in enumerate(checks):
+        parts.append(f"SUM(CASE WHEN {check.condition} THEN 1 ELSE 0 END) AS bad_{i}")
+        parts.append(f"MIN(CASE WHEN {check.condition} THEN {check.shown} END) AS example_{i}")
+    return f"SELECT {', '.join(parts)} FROM {relation}"
