@@ -1,0 +1,45 @@
+"""`sqlxy diff`: what changed between a base manifest and the project as it is now."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlxy.errors import SqlxyError
+
+
+def load_manifest(path: str | Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SqlxyError(f"no manifest at {path} (run `sqlxy compile` to write target/manifest.json)") \
+            from None
+    except json.JSONDecodeError as exc:
+        raise SqlxyError(f"{path} is not a manifest: {exc}") from None
+    if not isinstance(data, dict) or "features" not in data:
+        raise SqlxyError(f"{path} is not a sqlxy manifest (no 'features')")
+    return data
+
+
+def diff_manifests(base: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per feature that differs: added, removed, version changed (with the fields), or
+    spec-only edits that leave versions as they are."""
+    rows = []
+    old, new = base["features"], current["features"]
+    for key in sorted(set(old) | set(new)):
+        if key not in old:
+            rows.append({"feature": key, "change": "added", "fields": sorted(new[key]["fields"])})
+        elif key not in new:
+            rows.append({"feature": key, "change": "removed", "fields": sorted(old[key]["fields"])})
+        elif old[key]["version"] != new[key]["version"]:
+            rows.append({"feature": key, "change": "version", "fields": _changed_fields(old[key], new[key])})
+        elif old[key]["spec_hash"] != new[key]["spec_hash"]:
+            rows.append({"feature": key, "change": "spec only", "fields": []})
+    return rows
+
+
+def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    names = set(old["fields"]) | set(new["fields"])
+    return sorted(n for n in names
+                  if old["fields"].get(n, {}).get("version") != new["fields"].get(n, {}).get("version"))
