@@ -1,0 +1,51 @@
+"""Shared fixtures: a temporary copy of the seed project and a DuckDB store on it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import sqlxy
+
+REPO = Path(__file__).resolve().parents[1]
+
+SEED_VIDEOS = pa.table({
+    "video_id": ["v1", "v2", "v3"],
+    "path": ["v1.mp4", "v2.mp4", "v3.mp4"],
+    "duration_s": [30.0, 45.0, 50.0],
+    "audio_version": ["a1", "a2", "a3"],
+    "frames_version": ["f1", "f2", "f3"],
+})
+
+
+@pytest.fixture
+def seed_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the default project (the seed's video pipeline)."""
+    shutil.copytree(REPO / "features", tmp_path / "features")
+    return tmp_path
+
+
+@pytest.fixture
+def seed_project(seed_dir: Path) -> sqlxy.Project:
+    return sqlxy.load_project(seed_dir)
+
+
+@pytest.fixture
+def seed_store(seed_project: sqlxy.Project) -> Iterator[sqlxy.Store]:
+    with seed_project.store() as store:
+        yield store
+
+
+def write_features(root: Path, files: dict[str, str], config: str | None = None) -> Path:
+    """A project in `root` made of the given feature files (path below features/ → YAML text)."""
+    for name, text in files.items():
+        path = root / "features" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if config is not None:
+        (root / "sqlxy.yaml").write_text(config, encoding="utf-8")
+    return root

@@ -1,0 +1,54 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template extend.sql.j2 · dialect duckdb
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "video_id" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "video_chunk_id" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "chunk_index" BIGINT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "start_s" DOUBLE;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "path" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "duration_s" DOUBLE;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_provenance__audio" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_provenance__frames" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_data_version__audio" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_data_version__frames" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_provenance" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_data_version" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_feature_version" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_project_version" TEXT;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_created_at" TIMESTAMP;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_updated_at" TIMESTAMP;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_deleted_at" TIMESTAMP;
+
+ALTER TABLE "video__chunk"
+ADD COLUMN IF NOT EXISTS "sqlxy_run_id" TEXT

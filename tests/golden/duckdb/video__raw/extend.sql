@@ -1,0 +1,45 @@
+-- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template extend.sql.j2 · dialect duckdb
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "video_id" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "path" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "duration_s" DOUBLE;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_provenance__audio" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_provenance__frames" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_data_version__audio" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_data_version__frames" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_provenance" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_data_version" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_feature_version" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_project_version" TEXT;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_created_at" TIMESTAMP;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_updated_at" TIMESTAMP;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_deleted_at" TIMESTAMP;
+
+ALTER TABLE "video__raw"
+ADD COLUMN IF NOT EXISTS "sqlxy_run_id" TEXT

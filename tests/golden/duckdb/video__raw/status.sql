@@ -1,0 +1,119 @@
+-- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template status.sql.j2 · dialect duckdb
+WITH expected_fields AS (
+  SELECT
+    "video_id",
+    "path",
+    "duration_s",
+    MD5('video/raw:audio|1|input|' || "audio_version") AS "sqlxy_provenance__audio",
+    MD5('video/raw:frames|1|input|' || "frames_version") AS "sqlxy_provenance__frames"
+  FROM "sqlxy_samples" AS samples
+), expected AS (
+  SELECT
+    *,
+    MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance",
+    1 AS sqlxy_present
+  FROM expected_fields
+), current_groups AS (
+  SELECT
+    "video_id",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    CASE WHEN FALSE THEN 1 ELSE 0 END AS sqlxy_stale_if,
+    1 AS sqlxy_present
+  FROM (
+    SELECT
+      "video_id",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id"
+    FROM (
+      SELECT
+        "video_id",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        ROW_NUMBER() OVER (
+          PARTITION BY "video_id"
+          ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
+        ) AS sqlxy_rank
+      FROM "video__raw"
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS current_rows
+), increment AS (
+  SELECT
+    CASE
+      WHEN c.sqlxy_present IS NULL
+      THEN 'new'
+      WHEN e.sqlxy_present IS NULL
+      THEN 'orphaned'
+      ELSE 'stale'
+    END AS sqlxy_change,
+    COALESCE(e."video_id", c."video_id") AS "video_id",
+    e."path",
+    e."duration_s",
+    e."sqlxy_provenance__audio",
+    e."sqlxy_provenance__frames",
+    e."sqlxy_provenance",
+    CASE
+      WHEN c.sqlxy_present = 1 AND e.sqlxy_present = 1
+      THEN SUBSTRING(
+        CASE
+          WHEN e."sqlxy_provenance__audio" <> c."sqlxy_provenance__audio"
+          THEN ',audio'
+          ELSE ''
+        END || CASE
+          WHEN e."sqlxy_provenance__frames" <> c."sqlxy_provenance__frames"
+          THEN ',frames'
+          ELSE ''
+        END,
+        2
+      )
+    END AS sqlxy_stale_fields,
+    CASE
+      WHEN c.sqlxy_present IS NULL OR e.sqlxy_present IS NULL
+      THEN NULL
+      WHEN e."sqlxy_provenance__audio" <> c."sqlxy_provenance__audio"
+      OR e."sqlxy_provenance__frames" <> c."sqlxy_provenance__frames"
+      THEN 'provenance'
+      ELSE 'predicate'
+    END AS sqlxy_stale_reason
+  FROM expected AS e
+  FULL OUTER JOIN current_groups AS c
+    ON e."video_id" = c."video_id"
+  WHERE
+    c.sqlxy_present IS NULL
+    OR e.sqlxy_present IS NULL
+    OR e."sqlxy_provenance__audio" <> c."sqlxy_provenance__audio"
+    OR e."sqlxy_provenance__frames" <> c."sqlxy_provenance__frames"
+    OR c.sqlxy_stale_if = 1
+)
+SELECT
+  sqlxy_change,
+  COUNT(*) AS samples
+FROM increment
+GROUP BY
+  sqlxy_change

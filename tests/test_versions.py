@@ -1,0 +1,79 @@
+"""Static versions (SPEC §4) and the graph they are computed over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlxy
+from sqlxy.provenance import digest
+
+from .conftest import REPO
+
+
+def _seed(tmp_path: Path, raw_audio: str = "1", description: str | None = None) -> sqlxy.Project:
+    (tmp_path / "features/video").mkdir(parents=True)
+    for name in ("raw", "chunk", "faces"):
+        text = (REPO / f"features/video/{name}.yaml").read_text()
+        if name == "raw":
+            text = text.replace('key: audio\n    code_version: "1"', f'key: audio\n    code_version: "{raw_audio}"')
+            if description:
+                text = text.replace("description: Source videos, one sample per file",
+                                    f"description: {description}")
+        (tmp_path / f"features/video/{name}.yaml").write_text(text)
+    return sqlxy.load_project(tmp_path)
+
+
+def test_field_feature_and_project_versions_follow_the_formulas(seed_project: sqlxy.Project) -> None:
+    v = seed_project.versions
+    raw_audio = digest("video/raw:audio|1")
+    raw_frames = digest("video/raw:frames|1")
+    assert v.fields[("video/raw", "audio")] == raw_audio
+    chunk_frames = digest(f"video/chunk:frames|__initial__|video/raw:frames={raw_frames}")
+    assert v.fields[("video/chunk", "frames")] == chunk_frames
+    faces = digest(f"video/faces:faces|__initial__|video/chunk:frames={chunk_frames}")
+    assert v.fields[("video/faces", "faces")] == faces
+    assert v.features["video/faces"] == digest(f"video/faces|faces={faces}")
+    assert v.features["video/raw"] == digest(f"video/raw|audio={raw_audio}|frames={raw_frames}")
+    keys = sorted(v.features)
+    assert v.project == digest("|".join(f"{k}={v.features[k]}" for k in keys))
+
+
+def test_audio_bump_changes_only_the_audio_lineage(tmp_path: Path) -> None:
+    before = _seed(tmp_path / "a").versions
+    after = _seed(tmp_path / "b", raw_audio="2").versions
+    changed = {ref for ref in before.fields if before.fields[ref] != after.fields[ref]}
+    assert changed == {("video/raw", "audio"), ("video/chunk", "audio")}
+    assert before.features["video/faces"] == after.features["video/faces"]
+    assert before.project != after.project
+
+
+def test_description_changes_spec_hash_not_versions(tmp_path: Path) -> None:
+    before = _seed(tmp_path / "a").versions
+    after = _seed(tmp_path / "b", description="Edited text").versions
+    assert before.features == after.features and before.project == after.project
+    assert before.spec_hashes["video/raw"] != after.spec_hashes["video/raw"]
+    assert before.project_spec_hash != after.project_spec_hash
+
+
+def test_graph_order_columns_and_field_edges(seed_project: sqlxy.Project) -> None:
+    graph = seed_project.graph
+    assert graph.order == ["video/raw", "video/chunk", "video/faces"]
+    chunk = graph["video/chunk"]
+    assert chunk.lineage == "expansion" and chunk.compare_keys == ("video_id",)
+    assert chunk.field_parents == {"audio": (("video/raw", "audio"),), "frames": (("video/raw", "frames"),)}
+    assert graph["video/faces"].field_parents == {"faces": (("video/chunk", "frames"),)}
+    # carried columns: select keeps path and duration_s from raw; the key is always carried
+    assert list(chunk.carried) == ["video_id", "path", "duration_s"]
+    assert graph.select(["video/chunk+"]) == ["video/chunk", "video/faces"]
+    assert graph.select(["+video/chunk"]) == ["video/raw", "video/chunk"]
+    assert graph.select(["video/faces"]) == ["video/faces"]
+
+
+def test_versions_cli_json_matches_api(seed_dir: Path, capsys) -> None:
+    from sqlxy.cli import main
+
+    assert main(["versions", "--json", "--project", str(seed_dir)]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data == sqlxy.load_project(seed_dir).versions.as_json()
