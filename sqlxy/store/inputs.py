@@ -26,7 +26,8 @@ def read_rows_file(path: str | Path) -> pa.Table:
         raise InputError(f"{file}: no such file")
     connection = duckdb.connect()
     try:
-        return connection.execute("SELECT * FROM " + reader.format(path="?"), [str(file)]).to_arrow_table()
+        return connection.sql("SELECT * FROM " + reader.format(path="$path"),
+                              params={"path": str(file)}).to_arrow_table()
     except duckdb.Error as exc:
         raise InputError(f"{file}: cannot be read: {str(exc).splitlines()[0]}") from None
     finally:

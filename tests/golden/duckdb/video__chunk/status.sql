@@ -134,11 +134,11 @@ WITH upstream_0 AS (
       WHEN c.sqlxy_present = 1 AND e.sqlxy_present = 1
       THEN SUBSTRING(
         CASE
-          WHEN e."sqlxy_provenance__audio" <> c."sqlxy_provenance__audio"
+          WHEN e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
           THEN ',audio'
           ELSE ''
         END || CASE
-          WHEN e."sqlxy_provenance__frames" <> c."sqlxy_provenance__frames"
+          WHEN e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
           THEN ',frames'
           ELSE ''
         END,
@@ -148,8 +148,8 @@ WITH upstream_0 AS (
     CASE
       WHEN c.sqlxy_present IS NULL OR e.sqlxy_present IS NULL
       THEN NULL
-      WHEN e."sqlxy_provenance__audio" <> c."sqlxy_provenance__audio"
-      OR e."sqlxy_provenance__frames" <> c."sqlxy_provenance__frames"
+      WHEN e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
+      OR e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
       THEN 'provenance'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
@@ -159,8 +159,8 @@ WITH upstream_0 AS (
   WHERE
     c.sqlxy_present IS NULL
     OR e.sqlxy_present IS NULL
-    OR e."sqlxy_provenance__audio" <> c."sqlxy_provenance__audio"
-    OR e."sqlxy_provenance__frames" <> c."sqlxy_provenance__frames"
+    OR e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
+    OR e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
     OR c.sqlxy_stale_if = 1
 )
 SELECT

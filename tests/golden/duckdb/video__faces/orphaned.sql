@@ -107,7 +107,7 @@ WITH upstream_0 AS (
       WHEN c.sqlxy_present = 1 AND e.sqlxy_present = 1
       THEN SUBSTRING(
         CASE
-          WHEN e."sqlxy_provenance__faces" <> c."sqlxy_provenance__faces"
+          WHEN e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
           THEN ',faces'
           ELSE ''
         END,
@@ -117,7 +117,7 @@ WITH upstream_0 AS (
     CASE
       WHEN c.sqlxy_present IS NULL OR e.sqlxy_present IS NULL
       THEN NULL
-      WHEN e."sqlxy_provenance__faces" <> c."sqlxy_provenance__faces"
+      WHEN e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
       THEN 'provenance'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
@@ -127,7 +127,7 @@ WITH upstream_0 AS (
   WHERE
     c.sqlxy_present IS NULL
     OR e.sqlxy_present IS NULL
-    OR e."sqlxy_provenance__faces" <> c."sqlxy_provenance__faces"
+    OR e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
     OR c.sqlxy_stale_if = 1
 )
 SELECT

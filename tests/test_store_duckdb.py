@@ -1,0 +1,161 @@
+"""The store on DuckDB: writes, merge-on-read, deletes, predicates, materialize, push, atomicity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import sqlxy
+
+from .conftest import SEED_VIDEOS, write_features
+
+
+def _run_all(store: sqlxy.Store) -> None:
+    store.write("video/raw", store.resolve("video/raw", samples=SEED_VIDEOS).to_write())
+    store.materialize("video/chunk")
+    faces = store.resolve("video/faces").to_write()
+    counts = pc.cast(pc.utf8_length(faces["video_chunk_id"]), pa.int64())
+    store.write("video/faces", faces.append_column("num_faces", counts))
+
+
+def _all_rows(store: sqlxy.Store, key: str) -> int:
+    return store.adapter.fetch_arrow(f'SELECT COUNT(*) AS n FROM "{store.project.table(key)}"')["n"][0].as_py()
+
+
+def test_soft_delete_hides_samples_and_orphans_downstream(seed_store: sqlxy.Store) -> None:
+    _run_all(seed_store)
+    assert seed_store.delete("video/raw", "video_id = 'v2'") == 1
+    assert sorted(seed_store.read("video/raw")["video_id"].to_pylist()) == ["v1", "v3"]
+    assert seed_store.read("video/raw", include_deleted=True).num_rows == 3
+    chunk = seed_store.resolve("video/chunk")
+    assert chunk.orphaned.to_pylist() == [{"video_id": "v2"}]
+    assert seed_store.materialize("video/chunk") == {"written": 0, "retired": 5}
+    orphaned = seed_store.resolve("video/faces").orphaned["video_chunk_id"].to_pylist()
+    assert sorted(orphaned) == [f"v2_{i}" for i in range(5)]
+    # the sample comes back when its samples are resolved again
+    assert seed_store.resolve("video/raw", samples=SEED_VIDEOS).new["video_id"].to_pylist() == ["v2"]
+
+
+def test_hard_delete_removes_history(seed_store: sqlxy.Store) -> None:
+    _run_all(seed_store)
+    seed_store.delete("video/faces", "video_chunk_id LIKE 'v1_%'")  # soft first: tombstones
+    before = _all_rows(seed_store, "video/faces")
+    removed = seed_store.delete("video/faces", "video_chunk_id LIKE 'v1_%'", hard=True)
+    assert removed == 6 and _all_rows(seed_store, "video/faces") == before - 6
+    assert seed_store.resolve("video/faces").new.num_rows == 3
+
+
+def test_rewrite_keeps_created_at_and_latest_row_wins(seed_store: sqlxy.Store) -> None:
+    _run_all(seed_store)
+    first = seed_store.read("video/faces", where="video_chunk_id = 'v1_0'").to_pylist()[0]
+    row = {k: v for k, v in first.items() if not k.startswith("sqlxy_") or "__" in k}
+    row["num_faces"] = 99
+    seed_store.write("video/faces", [row])
+    now = seed_store.read("video/faces", where="video_chunk_id = 'v1_0'").to_pylist()
+    assert len(now) == 1 and now[0]["num_faces"] == 99
+    assert now[0]["sqlxy_created_at"] == first["sqlxy_created_at"]
+    assert now[0]["sqlxy_updated_at"] > first["sqlxy_updated_at"]
+
+
+def test_stale_if_predicate(seed_store: sqlxy.Store) -> None:
+    _run_all(seed_store)
+    stale = seed_store.resolve("video/faces", stale_if="num_faces = 4").stale
+    assert stale.num_rows == 13  # every chunk id here is 4 characters long
+    assert set(stale["sqlxy_stale_reason"].to_pylist()) == {"predicate"}
+    assert stale["sqlxy_stale_fields"].to_pylist()[0] == []
+    grouped = seed_store.resolve("video/chunk", stale_if="chunk_index >= 4").stale
+    assert sorted(grouped["video_id"].to_pylist()) == ["v2", "v3"]  # parents with a 5th chunk
+
+
+def test_write_is_atomic(seed_store: sqlxy.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _run_all(seed_store)
+    before = _all_rows(seed_store, "video/chunk")
+    chunks = seed_store.read("video/chunk")
+    kept = chunks.filter(pc.equal(chunks["chunk_index"], 0))
+    rows = kept.select([c for c in kept.column_names if not c.startswith("sqlxy_") or "__" in c])
+    original = seed_store.sql
+
+    def broken(key: str, query: str, **params):
+        return "SELECT * FROM no_such_table" if query == "insert" else original(key, query, **params)
+
+    monkeypatch.setattr(seed_store, "sql", broken)
+    with pytest.raises(sqlxy.SqlxyError):
+        seed_store.write("video/chunk", rows)  # the supersede ran, then the insert failed
+    assert _all_rows(seed_store, "video/chunk") == before
+
+
+def test_push_records_each_project_version_once(seed_store: sqlxy.Store) -> None:
+    assert seed_store.push() is True
+    assert seed_store.push() is False
+    history = seed_store.adapter.fetch_arrow("SELECT * FROM sqlxy_graph_history")
+    assert sorted(history["feature_key"].to_pylist()) == ["video/chunk", "video/faces", "video/raw"]
+    assert set(history["project_version"].to_pylist()) == {seed_store.project.versions.project}
+
+
+SOURCED = """
+key: media/clip
+id_columns: [clip_id]
+columns: {{clip_id: string, title: string}}
+fields: [audio]
+source:
+  {kind}
+  versions: {{audio: audio_sha}}
+"""
+
+
+@pytest.mark.parametrize("kind", ["table: raw_clips", "query: SELECT * FROM raw_clips WHERE clip_id <> 'skip'"])
+def test_materialize_root_from_source(tmp_path: Path, kind: str) -> None:
+    project = sqlxy.load_project(write_features(tmp_path, {"clip.yaml": SOURCED.format(kind=kind)}))
+    connection = duckdb.connect(str(tmp_path / "db.duckdb"))
+    connection.execute("CREATE TABLE raw_clips AS SELECT * FROM (VALUES ('a', 'A', 'x1'), ('b', 'B', 'x2'),"
+                       " ('skip', 'S', 'x3')) AS t(clip_id, title, audio_sha)")
+    with project.store(connection=connection) as store:
+        expected = 2 if "query" in kind else 3
+        assert store.resolve("media/clip").counts()["new"] == expected
+        assert store.materialize("media/clip")["written"] == expected
+        assert store.resolve("media/clip").counts() == {"new": 0, "stale": 0, "orphaned": 0}
+        connection.execute("UPDATE raw_clips SET audio_sha = 'x9' WHERE clip_id = 'a'")
+        connection.execute("DELETE FROM raw_clips WHERE clip_id = 'b'")
+        assert store.resolve("media/clip").stale["sqlxy_stale_fields"].to_pylist() == [["audio"]]
+        assert store.materialize("media/clip") == {"written": 1, "retired": 1}
+        assert sorted(store.read("media/clip")["clip_id"].to_pylist()) == \
+            (["a"] if "query" in kind else ["a", "skip"])
+        connection.execute("UPDATE raw_clips SET audio_sha = 'bad|token' WHERE clip_id = 'a'")
+        rows = _all_rows(store, "media/clip")
+        with pytest.raises(sqlxy.InputError, match="audio"):
+            store.materialize("media/clip")
+        assert _all_rows(store, "media/clip") == rows
+
+
+def test_new_field_adds_columns_and_makes_samples_stale_on_it(seed_dir: Path) -> None:
+    with sqlxy.load_project(seed_dir).store() as store:
+        _run_all(store)
+    faces = seed_dir / "features/video/faces.yaml"
+    faces.write_text(faces.read_text().replace(
+        "fields:\n", "fields:\n  - key: boxes\n    deps: [{feature: video/chunk, fields: [frames]}]\n"))
+    with sqlxy.load_project(seed_dir).store() as store:
+        stale = store.resolve("video/faces").stale
+        assert stale.num_rows == 13
+        assert set(map(tuple, stale["sqlxy_stale_fields"].to_pylist())) == {("boxes",)}
+        columns = store.adapter.columns("video__faces", None)
+        assert "sqlxy_provenance__boxes" in columns and "sqlxy_data_version__boxes" in columns
+
+
+def test_resolve_root_without_samples_or_source_is_a_clear_error(seed_store: sqlxy.Store) -> None:
+    with pytest.raises(sqlxy.InputError, match="pass its samples"):
+        seed_store.resolve("video/raw")
+    with pytest.raises(sqlxy.InputError, match="not a root feature"):
+        seed_store.resolve("video/chunk", samples=SEED_VIDEOS)
+
+
+@pytest.mark.parametrize("kind", ["arrow", "pandas", "polars", "dicts"])
+def test_write_accepts_dataframes_and_dicts(seed_store: sqlxy.Store, kind: str) -> None:
+    rows = seed_store.resolve("video/raw", samples=SEED_VIDEOS).to_write()
+    converted = {"arrow": lambda t: t, "pandas": lambda t: t.to_pandas(),
+                 "polars": lambda t: __import__("polars").from_arrow(t), "dicts": lambda t: t.to_pylist()}
+    assert seed_store.write("video/raw", converted[kind](rows)) == 3
+    assert seed_store.read("video/raw").num_rows == 3
