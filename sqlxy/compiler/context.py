@@ -163,7 +163,7 @@ def _dep_context(graph: FeatureGraph, config: Config, node: FeatureNode, view: D
         renamed=[f"{ident(src)} AS {ident(out)}" for out, src in all_renamed.items()],
         kept=[ident(c) for c in kept],
         data_versions=[f"{ident(data_version_column(suffix[f]))} AS {ident(a)}"
-                       for f, a in zip(parent_fields, dv_aliases)],
+                       for f, a in zip(parent_fields, dv_aliases, strict=True)],
         dv_columns=[ident(a) for a in dv_aliases],
         filter=view.filter.sql(SOURCE) if view.filter is not None else None,
         lineage=view.lineage, keys=[ident(k) for k in view.keys],

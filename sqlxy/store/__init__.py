@@ -17,6 +17,7 @@ from sqlxy.spec.sqlcheck import UnsafeSQL, parse_condition, referenced_columns
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.inputs import to_arrow
 from sqlxy.store.staging import Staging, samples_staging, validation_query, write_staging
+from sqlxy.versions import canonical_json, normalised_spec
 
 if TYPE_CHECKING:
     from sqlxy.project import Project
@@ -282,13 +283,12 @@ class Store:
                                         f"{literal(versions.project)}").column(0)[0].as_py()
         if seen:
             return False
-        from sqlxy.versions import canonical_json, normalised_spec
+        def row(key: str) -> str:
+            spec_json = canonical_json(normalised_spec(self.project.graph[key].spec))
+            values = [versions.project, key, versions.features[key], versions.spec_hashes[key], spec_json]
+            return "(" + ", ".join(map(literal, values)) + ", CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP))"
 
-        values = ", ".join(
-            f"({literal(versions.project)}, {literal(k)}, {literal(versions.features[k])}, "
-            f"{literal(versions.spec_hashes[k])}, {literal(canonical_json(normalised_spec(self.project.graph[k].spec)))}, "
-            "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP))"
-            for k in self.project.features)
+        values = ", ".join(row(k) for k in self.project.features)
         with self.adapter.transaction():
             self.adapter.execute(f"INSERT INTO {history} VALUES {values}")
         return True
