@@ -16,13 +16,13 @@ from sqlxy.errors import InputError, SqlxyError, TargetError
 from sqlxy.spec.sqlcheck import UnsafeSQL, parse_condition, referenced_columns
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.inputs import to_arrow
-from sqlxy.store.staging import Staging, samples_staging, validation_query, write_staging
+from sqlxy.store.prepare import RAW_RELATION, prepare_rows
+from sqlxy.store.staging import samples_staging, write_staging
 from sqlxy.versions import canonical_json, normalised_spec
 
 if TYPE_CHECKING:
     from sqlxy.project import Project
 
-RAW_RELATION = "sqlxy_raw_rows"
 HISTORY_TABLE = "sqlxy_graph_history"
 
 
@@ -125,13 +125,7 @@ class Store:
             raise InputError(f"{key} reads its samples from its source; do not pass samples too")
         table = to_arrow(samples)
         staging = samples_staging(node, table.column_names, ident(RAW_RELATION))
-        self.adapter.stage(RAW_RELATION, table)
-        try:
-            self._validate(key, staging, "samples")
-            self.adapter.execute(f"CREATE OR REPLACE TEMPORARY TABLE {ident(SAMPLES_RELATION)} AS "
-                                 f"{staging.select}")
-        finally:
-            self.adapter.unstage(RAW_RELATION)
+        self.adapter.stage(SAMPLES_RELATION, prepare_rows(table, staging, key, "samples"))
         return _Staged(self.adapter, [SAMPLES_RELATION])
 
     def _check_versions(self, key: str) -> None:
@@ -167,37 +161,20 @@ class Store:
         self._ensure_lineage(key)
         ctx = self.project.compiler.context(key)
         staging = write_staging(node, ctx, table.column_names, ident(RAW_RELATION), run_id)
-        self.adapter.stage(RAW_RELATION, table)
+        typed = prepare_rows(table, staging, key, "input")
+        self.adapter.stage(INPUT_RELATION, typed)
         try:
-            self._validate(key, staging, "input")
             with self.adapter.transaction():
-                self.adapter.execute(f"CREATE OR REPLACE TEMPORARY TABLE {ident(INPUT_RELATION)} AS "
-                                     f"{staging.select}")
                 self._append(key, supersede=node.lineage == "expansion" and not partial, run_id=run_id)
         finally:
-            self.adapter.unstage(RAW_RELATION)
+            self.adapter.unstage(INPUT_RELATION)
         return table.num_rows
 
     def _append(self, key: str, supersede: bool, run_id: str | None) -> None:
-        try:
-            if supersede:
-                self.adapter.execute(self.sql(key, "supersede", run_id=run_id))
-            self.adapter.execute(self.sql(key, "insert"))
-        finally:
-            self.adapter.execute(f"DROP TABLE IF EXISTS {ident(INPUT_RELATION)}")
-
-    def _validate(self, key: str, staging: Staging, what: str) -> None:
-        relation = ident(RAW_RELATION)
-        if staging.checks:
-            result = self.adapter.fetch_arrow(validation_query(staging.checks, relation)).to_pylist()[0]
-            for i, check in enumerate(staging.checks):
-                if result[f"bad_{i}"]:
-                    raise InputError(f"{key}: {what} rejected, nothing written: {check.label} in "
-                                     f"{result[f'bad_{i}']} row(s) (e.g. {result[f'example_{i}']!r})")
-        twice = self.adapter.fetch_arrow(staging.duplicate_ids).to_pylist()[0]
-        if twice["n"]:
-            raise InputError(f"{key}: {what} rejected, nothing written: {twice['n']} id(s) appear more "
-                             f"than once (e.g. {twice['example']!r})")
+        """Append the rows staged as sqlxy_input; expansion writes retire missing siblings first."""
+        if supersede:
+            self.adapter.execute(self.sql(key, "supersede", run_id=run_id))
+        self.adapter.execute(self.sql(key, "insert"))
 
     # -- read, delete ---------------------------------------------------------------------
 
@@ -246,9 +223,12 @@ class Store:
         with self.adapter.transaction():
             self.adapter.execute(f"CREATE OR REPLACE TEMPORARY TABLE {ident(INPUT_RELATION)} AS "
                                  f"{self.sql(key, 'materialize', run_id=run_id, header=False)}")
-            written = self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM {ident(INPUT_RELATION)}")
-            self.adapter.execute(self.sql(key, "retire_orphaned", run_id=run_id))
-            self._append(key, supersede=node.lineage == "expansion", run_id=run_id)
+            try:
+                written = self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM {ident(INPUT_RELATION)}")
+                self.adapter.execute(self.sql(key, "retire_orphaned", run_id=run_id))
+                self._append(key, supersede=node.lineage == "expansion", run_id=run_id)
+            finally:
+                self.adapter.execute(f"DROP TABLE IF EXISTS {ident(INPUT_RELATION)}")
         rows = written.column(0)[0].as_py()
         return {"written": rows, "retired": self._row_count(key) - before - rows}
 
@@ -295,7 +275,7 @@ class Store:
 
 
 class _Staged:
-    """Drops staged temp tables when a resolve is done."""
+    """Unstages the relations a resolve staged when it is done."""
 
     def __init__(self, adapter: Adapter, tables: list[str]) -> None:
         self.adapter, self.tables = adapter, tables
@@ -305,7 +285,7 @@ class _Staged:
 
     def __exit__(self, *exc: object) -> None:
         for table in self.tables:
-            self.adapter.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+            self.adapter.unstage(table)
 
 
 def _split(rows: pa.Table, keys: list[str]) -> Increment:

@@ -32,7 +32,7 @@ class DuckDBAdapter:
             raise TargetError(f"cannot open DuckDB database {path}: {exc}") from None
 
     def execute(self, sql: str) -> None:
-        self._run(sql)
+        self._run(sql).fetchall()  # DuckDB keeps a pending result until it is consumed
 
     def fetch_arrow(self, sql: str) -> pa.Table:
         try:
