@@ -77,12 +77,14 @@ def test_write_is_atomic(seed_store: sqlxy.Store, monkeypatch: pytest.MonkeyPatc
     chunks = seed_store.read("video/chunk")
     kept = chunks.filter(pc.equal(chunks["chunk_index"], 0))
     rows = kept.select([c for c in kept.column_names if not c.startswith("sqlxy_") or "__" in c])
-    original = seed_store.sql
+    original = seed_store.run
 
-    def broken(key: str, query: str, **params):
-        return "SELECT * FROM no_such_table" if query == "insert" else original(key, query, **params)
+    def broken(key: str, query: str, **params) -> None:
+        if query == "insert":
+            seed_store.adapter.execute("INSERT INTO no_such_table VALUES (1)")
+        original(key, query, **params)
 
-    monkeypatch.setattr(seed_store, "sql", broken)
+    monkeypatch.setattr(seed_store, "run", broken)
     with pytest.raises(sqlxy.SqlxyError):
         seed_store.write("video/chunk", rows)  # the supersede ran, then the insert failed
     assert _all_rows(seed_store, "video/chunk") == before

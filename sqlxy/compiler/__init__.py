@@ -57,26 +57,38 @@ class Compiler:
     def render(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
                where: str | None = None, run_id: str | None = None, header: bool = True) -> str:
         """The SQL of one query for one feature; `stale_if`/`where` are already-checked conditions."""
-        template_name = f"{query}.sql.j2"
-        text = self.env.get_template(template_name).render(
-            f=self.context(key), stale_if=f"({stale_if})" if stale_if else "FALSE",
-            where=f"({where})" if where else "FALSE", input=ident(INPUT_RELATION),
-            now=NOW_UTC, run_id=literal(run_id) if run_id else "CAST(NULL AS VARCHAR)",
-            order_latest=self.context(key).order_latest, include_deleted=False)
-        body = transpile(text, dialect)
+        statements = self.statements(key, query, dialect, stale_if=stale_if, where=where, run_id=run_id)
+        body = ";\n\n".join(statements) + ("\n" if statements else "")
         if not header:
             return body
         comment = (f"-- sqlxy {key} · feature version {self.versions.features[key]} · "
-                   f"template {template_name} · dialect {dialect}")
+                   f"template {query}.sql.j2 · dialect {dialect}")
         return comment + "\n" + body
+
+    def statements(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
+                   where: str | None = None, run_id: str | None = None, include_deleted: bool = False,
+                   missing: tuple[str, ...] | None = None) -> list[str]:
+        """The statements of one query, each generated for `dialect`.
+
+        `missing` limits `extend` to the columns a table lacks (not every engine has
+        ADD COLUMN IF NOT EXISTS).
+        """
+        context = self.context(key)
+        text = self.env.get_template(f"{query}.sql.j2").render(
+            f=context, stale_if=f"({stale_if})" if stale_if else "FALSE",
+            where=f"({where})" if where else "FALSE", input=ident(INPUT_RELATION),
+            now=NOW_UTC, run_id=literal(run_id) if run_id else "CAST(NULL AS VARCHAR)",
+            order_latest=context.order_latest, include_deleted=include_deleted,
+            missing=context.typed_columns(missing))
+        return list(transpile(text, dialect))
 
 
 @lru_cache(maxsize=512)
-def transpile(sql: str, dialect: str) -> str:
+def transpile(sql: str, dialect: str) -> tuple[str, ...]:
+    """Source-dialect SQL → one string per statement in `dialect`."""
     target = dialects.get(dialect)
     try:
-        statements = sqlglot.parse(sql, read=dialects.SOURCE)
+        parsed = sqlglot.parse(sql, read=dialects.SOURCE)
     except sqlglot.errors.SqlglotError as exc:
         raise SqlxyError(f"a template rendered SQL that does not parse: {exc}\n{sql}") from None
-    out = [s.sql(dialect=target, pretty=True, identify=False) for s in statements if s is not None]
-    return ";\n\n".join(out) + ("\n" if out else "")
+    return tuple(s.sql(dialect=target, pretty=True) for s in parsed if s is not None)

@@ -72,6 +72,7 @@ class FeatureContext:
     ids: list[str]
     keys: list[str]
     columns: list[tuple[str, str]]           # (quoted name, source-dialect type), table order
+    column_names: list[str]                  # the same user columns, unquoted
     user_columns: list[str]
     carried: list[str]                       # quoted non-key columns of expected rows
     fields: list[FieldContext]
@@ -90,6 +91,13 @@ class FeatureContext:
         per_field = [(f.prov, "VARCHAR") for f in self.fields] + [(f.dv, "VARCHAR") for f in self.fields]
         return per_field + [(ident(n), t) for n, t in SYSTEM_TYPES.items()]
 
+    def typed_columns(self, only: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+        """(quoted name, type) of every table column, or of those whose plain name is in `only`."""
+        names = self.column_names + [f.prov_name for f in self.fields] + [f.dv_name for f in self.fields] + \
+            list(SYSTEM_TYPES)
+        typed = self.columns + self.system_columns
+        return [t for name, t in zip(names, typed, strict=True) if only is None or name in only]
+
     @property
     def all_columns(self) -> list[str]:
         return self.user_columns + [name for name, _ in self.system_columns]
@@ -106,7 +114,7 @@ def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: 
         key=key, version=versions.features[key], project_version=versions.project,
         table=table_ref(config.table_prefix + spec.table, config.schema),
         ids=[ident(c) for c in spec.id_columns], keys=keys,
-        columns=[(ident(n), TYPES[t]) for n, t in node.columns.items()],
+        columns=[(ident(n), TYPES[t]) for n, t in node.columns.items()], column_names=list(node.columns),
         user_columns=[ident(n) for n in node.columns],
         carried=[c for c in _expected_columns(node) if c not in keys],
         fields=fields, deps=deps, lineage=node.lineage, root=node.is_root,

@@ -12,9 +12,10 @@ import pyarrow.compute as pc
 
 from sqlxy.compiler.context import INPUT_RELATION, SAMPLES_RELATION, SYSTEM_TYPES
 from sqlxy.compiler.sqlparts import ident, literal, table_ref
-from sqlxy.errors import InputError, SqlxyError, TargetError
+from sqlxy.errors import InputError
 from sqlxy.spec.sqlcheck import UnsafeSQL, parse_condition, referenced_columns
 from sqlxy.store.adapter import Adapter
+from sqlxy.store.engines import open_adapter, wrap_connection
 from sqlxy.store.inputs import to_arrow
 from sqlxy.store.prepare import RAW_RELATION, prepare_rows
 from sqlxy.store.staging import samples_staging, write_staging
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from sqlxy.project import Project
 
 HISTORY_TABLE = "sqlxy_graph_history"
+CHANGES = ("new", "stale", "orphaned")
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,9 @@ class Store:
     @classmethod
     def open(cls, project: Project, target: str | None = None, connection: Any = None) -> Store:
         if connection is not None:
-            return cls(project, _wrap_connection(connection), "connection")
+            return cls(project, wrap_connection(connection), "connection")
         name, settings = project.config.target(target)
-        kind = settings["type"]
-        if kind == "duckdb":
-            from sqlxy.store.duckdb import DuckDBAdapter
-
-            return cls(project, DuckDBAdapter.connect(settings, project.root), name)
-        raise TargetError(f"target '{name}': engine '{kind}' is not available in this version of sqlxy; "
-                          "use a duckdb target")
+        return cls(project, open_adapter(name, settings, project.root), name)
 
     def close(self) -> None:
         self.adapter.close()
@@ -70,10 +66,24 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- tables ---------------------------------------------------------------------------
+    # -- compiled SQL ---------------------------------------------------------------------
 
     def sql(self, key: str, query: str, **params: Any) -> str:
+        """A compiled query as text (what `sqlxy compile` writes)."""
         return self.project.compiler.render(key, query, self.adapter.dialect, **params)
+
+    def run(self, key: str, query: str, **params: Any) -> None:
+        for statement in self.project.compiler.statements(key, query, self.adapter.dialect, **params):
+            self.adapter.execute(statement)
+
+    def fetch(self, key: str, query: str, **params: Any) -> pa.Table:
+        (statement,) = self.project.compiler.statements(key, query, self.adapter.dialect, **params)
+        return self.adapter.fetch_arrow(statement)
+
+    def _count(self, sql: str) -> int:
+        return self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM ({sql}) AS counted").column(0)[0].as_py()
+
+    # -- tables ---------------------------------------------------------------------------
 
     def ensure_table(self, key: str) -> None:
         """Create the feature table, or add the columns a spec change introduced."""
@@ -82,13 +92,14 @@ class Store:
         node = self.project.graph[key]
         existing = self.adapter.columns(self.project.table(key), self.project.config.schema)
         if existing is None:
-            self.adapter.execute(self.sql(key, "create"))
+            self.run(key, "create")
         else:
             ctx = self.project.compiler.context(key)
             wanted = list(node.columns) + [f.prov_name for f in ctx.fields] + \
                 [f.dv_name for f in ctx.fields] + list(SYSTEM_TYPES)
-            if set(wanted) - set(existing):
-                self.adapter.execute(self.sql(key, "extend"))
+            missing = tuple(c for c in wanted if c not in existing)
+            if missing:
+                self.run(key, "extend", missing=missing)
         self._ready.add(key)
 
     def _ensure_lineage(self, key: str) -> None:
@@ -96,12 +107,15 @@ class Store:
             self.ensure_table(dep.upstream)
         self.ensure_table(key)
 
+    def _table(self, key: str) -> str:
+        return table_ref(self.project.table(key), self.project.config.schema)
+
     # -- resolve --------------------------------------------------------------------------
 
     def resolve(self, key: str, samples: Any = None, stale_if: str | None = None) -> Increment:
         predicate = self._condition(key, stale_if, "--stale-if") if stale_if else None
         with self._root_samples(key, samples):
-            rows = self.adapter.fetch_arrow(self.sql(key, "resolve", stale_if=predicate))
+            rows = self.fetch(key, "resolve", stale_if=predicate)
         return _split(rows, list(self.project.graph[key].compare_keys))
 
     def _root_samples(self, key: str, samples: Any) -> _Staged:
@@ -129,7 +143,7 @@ class Store:
         return _Staged(self.adapter, [SAMPLES_RELATION])
 
     def _check_versions(self, key: str) -> None:
-        bad = self.adapter.fetch_arrow(self.sql(key, "invalid_versions"))
+        bad = self.fetch(key, "invalid_versions")
         if bad.num_rows:
             row = bad.slice(0, 1).to_pylist()[0]
             raise InputError(f"{key}: source has {row['bad_rows']} row(s) whose input version for field "
@@ -140,15 +154,13 @@ class Store:
             tree = parse_condition(sql)
         except UnsafeSQL as exc:
             raise InputError(f"{what} '{sql}' {exc}") from None
-        known = set(self.project.graph[key].columns) | set(self._system_columns(key))
+        ctx = self.project.compiler.context(key)
+        known = set(self.project.graph[key].columns) | set(SYSTEM_TYPES)
+        known |= {f.prov_name for f in ctx.fields} | {f.dv_name for f in ctx.fields}
         unknown = sorted(referenced_columns(tree) - known)
         if unknown:
             raise InputError(f"{what} '{sql}' names unknown column '{unknown[0]}' of {key}")
         return tree.sql("duckdb")
-
-    def _system_columns(self, key: str) -> list[str]:
-        ctx = self.project.compiler.context(key)
-        return [f.prov_name for f in ctx.fields] + [f.dv_name for f in ctx.fields] + list(SYSTEM_TYPES)
 
     # -- write ----------------------------------------------------------------------------
 
@@ -161,8 +173,7 @@ class Store:
         self._ensure_lineage(key)
         ctx = self.project.compiler.context(key)
         staging = write_staging(node, ctx, table.column_names, ident(RAW_RELATION), run_id)
-        typed = prepare_rows(table, staging, key, "input")
-        self.adapter.stage(INPUT_RELATION, typed)
+        self.adapter.stage(INPUT_RELATION, prepare_rows(table, staging, key, "input"))
         try:
             with self.adapter.transaction():
                 self._append(key, supersede=node.lineage == "expansion" and not partial, run_id=run_id)
@@ -173,40 +184,27 @@ class Store:
     def _append(self, key: str, supersede: bool, run_id: str | None) -> None:
         """Append the rows staged as sqlxy_input; expansion writes retire missing siblings first."""
         if supersede:
-            self.adapter.execute(self.sql(key, "supersede", run_id=run_id))
-        self.adapter.execute(self.sql(key, "insert"))
+            self.run(key, "supersede", run_id=run_id)
+        self.run(key, "insert")
 
     # -- read, delete ---------------------------------------------------------------------
 
     def read(self, key: str, include_deleted: bool = False, where: str | None = None) -> pa.Table:
         self.ensure_table(key)
-        sql = self.project.compiler.render(key, "current", self.adapter.dialect, header=False) \
-            if not include_deleted else self._render_including_deleted(key)
+        (sql,) = self.project.compiler.statements(key, "current", self.adapter.dialect,
+                                                  include_deleted=include_deleted)
         if where:
             sql = f"SELECT * FROM ({sql}) AS current_rows WHERE {self._condition(key, where, '--where')}"
         return self.adapter.fetch_arrow(sql)
 
-    def _render_including_deleted(self, key: str) -> str:
-        compiler = self.project.compiler
-        template = compiler.env.get_template("current.sql.j2")
-        ctx = compiler.context(key)
-        text = template.render(f=ctx, include_deleted=True, order_latest=ctx.order_latest)
-        from sqlxy.compiler import transpile
-
-        return transpile(text, self.adapter.dialect)
-
     def delete(self, key: str, where: str, hard: bool = False) -> int:
         condition = self._condition(key, where, "--where")
         self.ensure_table(key)
-        before = self._row_count(key)
+        before = self._count(f"SELECT * FROM {self._table(key)}")
         with self.adapter.transaction():
-            self.adapter.execute(self.sql(key, "hard_delete" if hard else "soft_delete", where=condition))
-        after = self._row_count(key)
+            self.run(key, "hard_delete" if hard else "soft_delete", where=condition)
+        after = self._count(f"SELECT * FROM {self._table(key)}")
         return before - after if hard else after - before
-
-    def _row_count(self, key: str) -> int:
-        table = table_ref(self.project.table(key), self.project.config.schema)
-        return self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM {table}").column(0)[0].as_py()
 
     # -- materialize, status, push -------------------------------------------------------
 
@@ -219,73 +217,73 @@ class Store:
         self._ensure_lineage(key)
         if node.is_root:
             self._check_versions(key)
-        before = self._row_count(key)
+        before = self._count(f"SELECT * FROM {self._table(key)}")
+        (rows_sql,) = self.project.compiler.statements(key, "materialize", self.adapter.dialect, run_id=run_id)
         with self.adapter.transaction():
-            self.adapter.execute(f"CREATE OR REPLACE TEMPORARY TABLE {ident(INPUT_RELATION)} AS "
-                                 f"{self.sql(key, 'materialize', run_id=run_id, header=False)}")
+            self.adapter.stage_query(INPUT_RELATION, rows_sql)
             try:
-                written = self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM {ident(INPUT_RELATION)}")
-                self.adapter.execute(self.sql(key, "retire_orphaned", run_id=run_id))
+                written = self._count(f"SELECT * FROM {ident(INPUT_RELATION)}")
+                self.run(key, "retire_orphaned", run_id=run_id)
                 self._append(key, supersede=node.lineage == "expansion", run_id=run_id)
             finally:
-                self.adapter.execute(f"DROP TABLE IF EXISTS {ident(INPUT_RELATION)}")
-        rows = written.column(0)[0].as_py()
-        return {"written": rows, "retired": self._row_count(key) - before - rows}
+                self.adapter.unstage(INPUT_RELATION)
+        retired = self._count(f"SELECT * FROM {self._table(key)}") - before - written
+        return {"written": written, "retired": retired}
 
     def status(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
-        out = []
-        for key in keys or self.project.features:
-            node = self.project.graph[key]
-            self._ensure_lineage(key)
-            row: dict[str, Any] = {"feature": key, "rows": self._current_count(key),
-                                   "new": None, "stale": None, "orphaned": None}
-            source = node.spec.source
-            if not node.is_root or (source and (source.table or source.query)):
-                counts = {r["sqlxy_change"]: r["samples"]
-                          for r in self.adapter.fetch_arrow(self.sql(key, "status")).to_pylist()}
-                row.update({c: counts.get(c, 0) for c in ("new", "stale", "orphaned")})
-            out.append(row)
-        return out
+        return [self._status(key) for key in keys or self.project.features]
 
-    def _current_count(self, key: str) -> int:
-        sql = self.project.compiler.render(key, "current", self.adapter.dialect, header=False)
-        return self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM ({sql}) AS current_rows") \
-            .column(0)[0].as_py()
+    def _status(self, key: str) -> dict[str, Any]:
+        node = self.project.graph[key]
+        self._ensure_lineage(key)
+        (current,) = self.project.compiler.statements(key, "current", self.adapter.dialect)
+        row: dict[str, Any] = {"feature": key, "rows": self._count(current)} | dict.fromkeys(CHANGES)
+        source = node.spec.source
+        if not node.is_root or (source and (source.table or source.query)):
+            counts = {r["sqlxy_change"]: r["samples"] for r in self.fetch(key, "status").to_pylist()}
+            row.update({c: counts.get(c, 0) for c in CHANGES})
+        return row
 
     def push(self) -> bool:
         """Record the graph once per distinct project version; False when already recorded."""
         history = table_ref(HISTORY_TABLE, self.project.config.schema)
-        self.adapter.execute(
-            f"CREATE TABLE IF NOT EXISTS {history} (project_version VARCHAR, feature_key VARCHAR, "
-            "feature_version VARCHAR, spec_hash VARCHAR, spec_json VARCHAR, pushed_at TIMESTAMP)")
+        from sqlxy.compiler import NOW_UTC, transpile
+
+        def run(sql: str) -> None:
+            for statement in transpile(sql, self.adapter.dialect):
+                self.adapter.execute(statement)
+
+        if self.adapter.columns(HISTORY_TABLE, self.project.config.schema) is None:
+            run(f"CREATE TABLE {history} (project_version VARCHAR, feature_key VARCHAR, "
+                "feature_version VARCHAR, spec_hash VARCHAR, spec_json VARCHAR, pushed_at TIMESTAMP)")
         versions = self.project.versions
-        seen = self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM {history} WHERE project_version = "
-                                        f"{literal(versions.project)}").column(0)[0].as_py()
-        if seen:
+        (seen_sql,) = transpile(f"SELECT * FROM {history} WHERE project_version = {literal(versions.project)}",
+                                self.adapter.dialect)
+        if self._count(seen_sql):
             return False
+
         def row(key: str) -> str:
             spec_json = canonical_json(normalised_spec(self.project.graph[key].spec))
             values = [versions.project, key, versions.features[key], versions.spec_hashes[key], spec_json]
-            return "(" + ", ".join(map(literal, values)) + ", CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP))"
+            return f"SELECT {', '.join(map(literal, values))}, {NOW_UTC}"
 
-        values = ", ".join(row(k) for k in self.project.features)
         with self.adapter.transaction():
-            self.adapter.execute(f"INSERT INTO {history} VALUES {values}")
+            run(f"INSERT INTO {history} " + " UNION ALL ".join(row(k) for k in self.project.features))
         return True
 
 
 class _Staged:
     """Unstages the relations a resolve staged when it is done."""
 
-    def __init__(self, adapter: Adapter, tables: list[str]) -> None:
-        self.adapter, self.tables = adapter, tables
+    def __init__(self, adapter: Adapter, names: list[str]) -> None:
+        self.adapter, self.names = adapter, names
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        for table in self.tables:
-            self.adapter.unstage(table)
+        for name in self.names:
+            self.adapter.unstage(name)
 
 
 def _split(rows: pa.Table, keys: list[str]) -> Increment:
@@ -303,15 +301,5 @@ def _split(rows: pa.Table, keys: list[str]) -> Increment:
     return Increment(new, stale, orphaned)
 
 
-def _wrap_connection(connection: Any) -> Adapter:
-    module = type(connection).__module__
-    if module.startswith("duckdb") or module.startswith("_duckdb"):
-        from sqlxy.store.duckdb import DuckDBAdapter
-
-        return DuckDBAdapter(connection, owned=False)
-    raise SqlxyError(f"cannot use a {type(connection).__name__} connection; pass a duckdb connection")
-
-
 def new_run_id() -> str:
     return uuid.uuid4().hex
-

@@ -19,6 +19,9 @@ class Adapter(Protocol):
     def stage(self, name: str, rows: pa.Table) -> None:
         """Make `rows` readable as relation `name` for the following statements."""
 
+    def stage_query(self, name: str, sql: str) -> None:
+        """Materialise the rows of `sql` (in this dialect) as relation `name`."""
+
     def unstage(self, name: str) -> None: ...
 
     def columns(self, table: str, schema: str | None) -> list[str] | None:

@@ -18,6 +18,7 @@ class DuckDBAdapter:
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, owned: bool) -> None:
         self.connection, self.owned = connection, owned
+        self._temp_tables: set[str] = set()
 
     @classmethod
     def connect(cls, settings: dict[str, Any], root: Path) -> DuckDBAdapter:
@@ -49,8 +50,16 @@ class DuckDBAdapter:
     def stage(self, name: str, rows: pa.Table) -> None:
         self.connection.register(name, rows)
 
+    def stage_query(self, name: str, sql: str) -> None:
+        self.execute(f'CREATE OR REPLACE TEMPORARY TABLE "{name}" AS {sql}')
+        self._temp_tables.add(name)
+
     def unstage(self, name: str) -> None:
-        self.connection.unregister(name)
+        if name in self._temp_tables:
+            self._temp_tables.discard(name)
+            self.execute(f'DROP TABLE IF EXISTS "{name}"')
+        else:
+            self.connection.unregister(name)
 
     def columns(self, table: str, schema: str | None) -> list[str] | None:
         rows = self.connection.execute(

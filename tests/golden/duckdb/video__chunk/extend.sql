@@ -1,54 +1,54 @@
 -- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template extend.sql.j2 · dialect duckdb
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "video_id" TEXT;
+ADD COLUMN "video_id" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "video_chunk_id" TEXT;
+ADD COLUMN "video_chunk_id" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "chunk_index" BIGINT;
+ADD COLUMN "chunk_index" BIGINT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "start_s" DOUBLE;
+ADD COLUMN "start_s" DOUBLE;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "path" TEXT;
+ADD COLUMN "path" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "duration_s" DOUBLE;
+ADD COLUMN "duration_s" DOUBLE;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance__audio" TEXT;
+ADD COLUMN "sqlxy_provenance__audio" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance__frames" TEXT;
+ADD COLUMN "sqlxy_provenance__frames" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version__audio" TEXT;
+ADD COLUMN "sqlxy_data_version__audio" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version__frames" TEXT;
+ADD COLUMN "sqlxy_data_version__frames" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance" TEXT;
+ADD COLUMN "sqlxy_provenance" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version" TEXT;
+ADD COLUMN "sqlxy_data_version" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_feature_version" TEXT;
+ADD COLUMN "sqlxy_feature_version" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_project_version" TEXT;
+ADD COLUMN "sqlxy_project_version" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_created_at" TIMESTAMP;
+ADD COLUMN "sqlxy_created_at" TIMESTAMP;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_updated_at" TIMESTAMP;
+ADD COLUMN "sqlxy_updated_at" TIMESTAMP;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_deleted_at" TIMESTAMP;
+ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN IF NOT EXISTS "sqlxy_run_id" TEXT
+ADD COLUMN "sqlxy_run_id" TEXT

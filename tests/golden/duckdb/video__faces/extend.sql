@@ -1,39 +1,39 @@
 -- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template extend.sql.j2 · dialect duckdb
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "video_chunk_id" TEXT;
+ADD COLUMN "video_chunk_id" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "num_faces" BIGINT;
+ADD COLUMN "num_faces" BIGINT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "video_id" TEXT;
+ADD COLUMN "video_id" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance__faces" TEXT;
+ADD COLUMN "sqlxy_provenance__faces" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version__faces" TEXT;
+ADD COLUMN "sqlxy_data_version__faces" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance" TEXT;
+ADD COLUMN "sqlxy_provenance" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version" TEXT;
+ADD COLUMN "sqlxy_data_version" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_feature_version" TEXT;
+ADD COLUMN "sqlxy_feature_version" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_project_version" TEXT;
+ADD COLUMN "sqlxy_project_version" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_created_at" TIMESTAMP;
+ADD COLUMN "sqlxy_created_at" TIMESTAMP;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_updated_at" TIMESTAMP;
+ADD COLUMN "sqlxy_updated_at" TIMESTAMP;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_deleted_at" TIMESTAMP;
+ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
 
 ALTER TABLE "video__faces"
-ADD COLUMN IF NOT EXISTS "sqlxy_run_id" TEXT
+ADD COLUMN "sqlxy_run_id" TEXT

@@ -1,45 +1,45 @@
 -- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template extend.sql.j2 · dialect duckdb
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "video_id" TEXT;
+ADD COLUMN "video_id" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "path" TEXT;
+ADD COLUMN "path" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "duration_s" DOUBLE;
+ADD COLUMN "duration_s" DOUBLE;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance__audio" TEXT;
+ADD COLUMN "sqlxy_provenance__audio" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance__frames" TEXT;
+ADD COLUMN "sqlxy_provenance__frames" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version__audio" TEXT;
+ADD COLUMN "sqlxy_data_version__audio" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version__frames" TEXT;
+ADD COLUMN "sqlxy_data_version__frames" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_provenance" TEXT;
+ADD COLUMN "sqlxy_provenance" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_data_version" TEXT;
+ADD COLUMN "sqlxy_data_version" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_feature_version" TEXT;
+ADD COLUMN "sqlxy_feature_version" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_project_version" TEXT;
+ADD COLUMN "sqlxy_project_version" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_created_at" TIMESTAMP;
+ADD COLUMN "sqlxy_created_at" TIMESTAMP;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_updated_at" TIMESTAMP;
+ADD COLUMN "sqlxy_updated_at" TIMESTAMP;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_deleted_at" TIMESTAMP;
+ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
 
 ALTER TABLE "video__raw"
-ADD COLUMN IF NOT EXISTS "sqlxy_run_id" TEXT
+ADD COLUMN "sqlxy_run_id" TEXT
