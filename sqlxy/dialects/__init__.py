@@ -10,14 +10,16 @@ from __future__ import annotations
 from sqlglot.dialects.dialect import Dialect
 
 from sqlxy.dialects import duckdb as _duckdb
+from sqlxy.dialects import postgres as _postgres
 from sqlxy.errors import SqlxyError
 
 SOURCE = "duckdb"
 
 _DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _duckdb.SqlxyDuckDB,
+    "postgres": _postgres.SqlxyPostgres,
 }
-EXECUTABLE = ("duckdb",)
+EXECUTABLE = ("duckdb", "postgres")
 
 
 def names() -> list[str]:

@@ -81,7 +81,18 @@ class Store:
         return self.adapter.fetch_arrow(statement)
 
     def _count(self, sql: str) -> int:
+        """Rows of a query already in the target dialect."""
         return self.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM ({sql}) AS counted").column(0)[0].as_py()
+
+    def _native(self, source_sql: str) -> str:
+        """Store-built SQL (source dialect) in the target dialect."""
+        from sqlxy.compiler import transpile
+
+        (statement,) = transpile(source_sql, self.adapter.dialect)
+        return statement
+
+    def _table_rows(self, key: str) -> int:
+        return self._count(self._native(f"SELECT * FROM {self._table(key)}"))
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -89,6 +100,8 @@ class Store:
         """Create the feature table, or add the columns a spec change introduced."""
         if key in self._ready:
             return
+        if not self._ready and self.project.config.schema:
+            self.adapter.execute(self._native(f"CREATE SCHEMA IF NOT EXISTS {ident(self.project.config.schema)}"))
         node = self.project.graph[key]
         existing = self.adapter.columns(self.project.table(key), self.project.config.schema)
         if existing is None:
@@ -191,19 +204,16 @@ class Store:
 
     def read(self, key: str, include_deleted: bool = False, where: str | None = None) -> pa.Table:
         self.ensure_table(key)
-        (sql,) = self.project.compiler.statements(key, "current", self.adapter.dialect,
-                                                  include_deleted=include_deleted)
-        if where:
-            sql = f"SELECT * FROM ({sql}) AS current_rows WHERE {self._condition(key, where, '--where')}"
-        return self.adapter.fetch_arrow(sql)
+        condition = self._condition(key, where, "--where") if where else None
+        return self.fetch(key, "current", include_deleted=include_deleted, row_filter=condition)
 
     def delete(self, key: str, where: str, hard: bool = False) -> int:
         condition = self._condition(key, where, "--where")
         self.ensure_table(key)
-        before = self._count(f"SELECT * FROM {self._table(key)}")
+        before = self._table_rows(key)
         with self.adapter.transaction():
             self.run(key, "hard_delete" if hard else "soft_delete", where=condition)
-        after = self._count(f"SELECT * FROM {self._table(key)}")
+        after = self._table_rows(key)
         return before - after if hard else after - before
 
     # -- materialize, status, push -------------------------------------------------------
@@ -217,17 +227,17 @@ class Store:
         self._ensure_lineage(key)
         if node.is_root:
             self._check_versions(key)
-        before = self._count(f"SELECT * FROM {self._table(key)}")
+        before = self._table_rows(key)
         (rows_sql,) = self.project.compiler.statements(key, "materialize", self.adapter.dialect, run_id=run_id)
         with self.adapter.transaction():
             self.adapter.stage_query(INPUT_RELATION, rows_sql)
             try:
-                written = self._count(f"SELECT * FROM {ident(INPUT_RELATION)}")
+                written = self._count(self._native(f"SELECT * FROM {ident(INPUT_RELATION)}"))
                 self.run(key, "retire_orphaned", run_id=run_id)
                 self._append(key, supersede=node.lineage == "expansion", run_id=run_id)
             finally:
                 self.adapter.unstage(INPUT_RELATION)
-        retired = self._count(f"SELECT * FROM {self._table(key)}") - before - written
+        retired = self._table_rows(key) - before - written
         return {"written": written, "retired": retired}
 
     def status(self, keys: list[str] | None = None) -> list[dict[str, Any]]:

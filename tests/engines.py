@@ -1,0 +1,101 @@
+"""Throwaway engines for the tests: PostgreSQL 15 from Debian's package, chDB, local Spark.
+
+Locally a missing engine skips with the reason; under CI (CI=true) it fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"engine missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _pg_bin(tool: str) -> str | None:
+    found = shutil.which(tool)
+    if found:
+        return found
+    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (base / tool).exists():
+            return str(base / tool)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root; run them as the postgres user then."""
+    if os.geteuid() != 0:
+        return command
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        unavailable("running as root without runuser to start PostgreSQL as another user")
+    return [runuser, "-u", "postgres", "--", *command]
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A PostgreSQL server in a temp dir on a free port, stopped at the end of the session."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        unavailable("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql-15")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed: pip install 'sqlxy[postgres]'")
+    folder = Path(tempfile.mkdtemp(prefix="sqlxy-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    data, port = folder / "data", _free_port()
+    subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-A", "trust", "-U", "postgres",
+                                      "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"),
+                                      "-w", "start"]), check=True, capture_output=True)
+    try:
+        yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
+    finally:
+        subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def postgres_database(admin_dsn: str) -> str:
+    """A fresh database on the session's server, so every test starts empty."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin_dsn.replace("dbname=postgres", f"dbname={name}")
+
+
+ENGINES = ["duckdb", "postgres"]
+
+
+def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """The sqlxy.yaml target for `engine` in a fresh, empty database."""
+    if engine == "duckdb":
+        return {"type": "duckdb", "path": str(tmp_path / "engine.duckdb")}
+    if engine == "postgres":
+        return {"type": "postgres", "dsn": postgres_database(request.getfixturevalue("postgres_dsn"))}
+    raise ValueError(engine)
