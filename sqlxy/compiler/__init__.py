@@ -29,8 +29,6 @@ QUERIES = ("create", "extend", "current", "expected", "resolve", "new", "stale",
 
 def queries_for(context: FeatureContext, has_source_rows: bool) -> list[str]:
     names = list(QUERIES)
-    if context.lineage == "expansion":
-        names.append("supersede")
     if context.generate or (context.root and has_source_rows):
         names += ["materialize", "retire_orphaned"]
     if context.root:
@@ -67,7 +65,8 @@ class Compiler:
 
     def statements(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
                    where: str | None = None, run_id: str | None = None, include_deleted: bool = False,
-                   missing: tuple[str, ...] | None = None, row_filter: str | None = None) -> list[str]:
+                   missing: tuple[str, ...] | None = None, row_filter: str | None = None,
+                   partial: bool = False) -> list[str]:
         """The statements of one query, each generated for `dialect`.
 
         `missing` limits `extend` to the columns a table lacks (not every engine has
@@ -79,7 +78,7 @@ class Compiler:
             where=f"({where})" if where else "FALSE", input=ident(INPUT_RELATION),
             now=NOW_UTC, run_id=literal(run_id) if run_id else "CAST(NULL AS VARCHAR)",
             order_latest=context.order_latest, include_deleted=include_deleted,
-            missing=context.typed_columns(missing), row_filter=row_filter)
+            missing=context.typed_columns(missing), row_filter=row_filter, partial=partial)
         return list(transpile(text, dialect))
 
 

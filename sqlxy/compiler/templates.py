@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jinja2
 
-from sqlxy.compiler.sqlparts import literal
+from sqlxy.compiler.sqlparts import ident, literal
 
 
 def builtin_template_dir() -> Path:
@@ -25,4 +25,5 @@ def environment(project_root: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
                              autoescape=False, keep_trailing_newline=False)
     env.filters["sql_string"] = literal
+    env.filters["ident"] = ident
     return env

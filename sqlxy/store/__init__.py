@@ -189,16 +189,10 @@ class Store:
         self.adapter.stage(INPUT_RELATION, prepare_rows(table, staging, key, "input"))
         try:
             with self.adapter.transaction():
-                self._append(key, supersede=node.lineage == "expansion" and not partial, run_id=run_id)
+                self.run(key, "insert", partial=partial, run_id=run_id)
         finally:
             self.adapter.unstage(INPUT_RELATION)
         return table.num_rows
-
-    def _append(self, key: str, supersede: bool, run_id: str | None) -> None:
-        """Append the rows staged as sqlxy_input; expansion writes retire missing siblings first."""
-        if supersede:
-            self.run(key, "supersede", run_id=run_id)
-        self.run(key, "insert")
 
     # -- read, delete ---------------------------------------------------------------------
 
@@ -234,7 +228,7 @@ class Store:
             try:
                 written = self._count(self._native(f"SELECT * FROM {ident(INPUT_RELATION)}"))
                 self.run(key, "retire_orphaned", run_id=run_id)
-                self._append(key, supersede=node.lineage == "expansion", run_id=run_id)
+                self.run(key, "insert", run_id=run_id)
             finally:
                 self.adapter.unstage(INPUT_RELATION)
         retired = self._table_rows(key) - before - written

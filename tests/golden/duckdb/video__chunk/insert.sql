@@ -20,6 +20,86 @@ INSERT INTO "video__chunk" (
   "sqlxy_run_id"
 )
 SELECT
+  cur."video_id",
+  cur."video_chunk_id",
+  cur."chunk_index",
+  cur."start_s",
+  cur."path",
+  cur."duration_s",
+  cur."sqlxy_provenance__audio",
+  cur."sqlxy_provenance__frames",
+  cur."sqlxy_data_version__audio",
+  cur."sqlxy_data_version__frames",
+  cur."sqlxy_provenance",
+  cur."sqlxy_data_version",
+  cur."sqlxy_feature_version",
+  cur."sqlxy_project_version",
+  cur."sqlxy_created_at",
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NULL AS TEXT)
+FROM (
+  SELECT
+    "video_id",
+    "video_chunk_id",
+    "chunk_index",
+    "start_s",
+    "path",
+    "duration_s",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    "sqlxy_data_version__audio",
+    "sqlxy_data_version__frames",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id"
+  FROM (
+    SELECT
+      "video_id",
+      "video_chunk_id",
+      "chunk_index",
+      "start_s",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      ROW_NUMBER() OVER (
+        PARTITION BY "video_chunk_id"
+        ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
+      ) AS sqlxy_rank
+    FROM "video__chunk"
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
+WHERE
+  cur."video_id" IN (
+    SELECT
+      "video_id"
+    FROM "sqlxy_input"
+  )
+  AND NOT cur."video_chunk_id" IN (
+    SELECT
+      "video_chunk_id"
+    FROM "sqlxy_input"
+  )
+UNION ALL
+SELECT
   "video_id",
   "video_chunk_id",
   "chunk_index",
@@ -57,14 +137,12 @@ FROM (
     SELECT
       "video_chunk_id",
       MIN("sqlxy_created_at") AS sqlxy_first_created_at
-    FROM "video__chunk" AS existing
+    FROM "video__chunk"
     WHERE
-      EXISTS(
+      "video_chunk_id" IN (
         SELECT
-          1
-        FROM "sqlxy_input" AS written
-        WHERE
-          written."video_chunk_id" = existing."video_chunk_id"
+          "video_chunk_id"
+        FROM "sqlxy_input"
       )
     GROUP BY
       "video_chunk_id"

@@ -115,30 +115,42 @@ WITH upstream_0 AS (
   ) AS current_rows
   GROUP BY
     "video_id"
+), joined AS (
+  SELECT
+    e.*,
+    c."video_id" AS "sqlxy_current_1",
+    c."sqlxy_provenance__audio" AS "sqlxy_current__audio",
+    c."sqlxy_provenance__frames" AS "sqlxy_current__frames",
+    COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    COALESCE(c.sqlxy_stale_if, 0) AS sqlxy_predicate
+  FROM expected AS e
+  FULL OUTER JOIN current_groups AS c
+    ON e."video_id" = c."video_id"
 ), increment AS (
   SELECT
     CASE
-      WHEN c.sqlxy_present IS NULL
+      WHEN sqlxy_in_current = 0
       THEN 'new'
-      WHEN e.sqlxy_present IS NULL
+      WHEN sqlxy_in_expected = 0
       THEN 'orphaned'
       ELSE 'stale'
     END AS sqlxy_change,
-    COALESCE(e."video_id", c."video_id") AS "video_id",
-    e."path",
-    e."duration_s",
-    e."sqlxy_provenance__audio",
-    e."sqlxy_provenance__frames",
-    e."sqlxy_provenance",
+    CASE WHEN sqlxy_in_expected = 1 THEN "video_id" ELSE "sqlxy_current_1" END AS "video_id",
+    "path",
+    "duration_s",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    "sqlxy_provenance",
     CASE
-      WHEN c.sqlxy_present = 1 AND e.sqlxy_present = 1
+      WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(
         CASE
-          WHEN e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
+          WHEN "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
           THEN ',audio'
           ELSE ''
         END || CASE
-          WHEN e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
+          WHEN "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
           THEN ',frames'
           ELSE ''
         END,
@@ -146,22 +158,20 @@ WITH upstream_0 AS (
       )
     END AS sqlxy_stale_fields,
     CASE
-      WHEN c.sqlxy_present IS NULL OR e.sqlxy_present IS NULL
+      WHEN sqlxy_in_current = 0 OR sqlxy_in_expected = 0
       THEN NULL
-      WHEN e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
-      OR e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
+      WHEN "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
+      OR "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
       THEN 'provenance'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
-  FROM expected AS e
-  FULL OUTER JOIN current_groups AS c
-    ON e."video_id" = c."video_id"
+  FROM joined
   WHERE
-    c.sqlxy_present IS NULL
-    OR e.sqlxy_present IS NULL
-    OR e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
-    OR e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
-    OR c.sqlxy_stale_if = 1
+    sqlxy_in_current = 0
+    OR sqlxy_in_expected = 0
+    OR "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
+    OR "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
+    OR sqlxy_predicate = 1
 )
 SELECT
   "video_id",

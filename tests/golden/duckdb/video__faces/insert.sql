@@ -42,14 +42,12 @@ FROM (
     SELECT
       "video_chunk_id",
       MIN("sqlxy_created_at") AS sqlxy_first_created_at
-    FROM "video__faces" AS existing
+    FROM "video__faces"
     WHERE
-      EXISTS(
+      "video_chunk_id" IN (
         SELECT
-          1
-        FROM "sqlxy_input" AS written
-        WHERE
-          written."video_chunk_id" = existing."video_chunk_id"
+          "video_chunk_id"
+        FROM "sqlxy_input"
       )
     GROUP BY
       "video_chunk_id"

@@ -90,24 +90,35 @@ WITH upstream_0 AS (
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
   ) AS current_rows
+), joined AS (
+  SELECT
+    e.*,
+    c."video_chunk_id" AS "sqlxy_current_1",
+    c."sqlxy_provenance__faces" AS "sqlxy_current__faces",
+    COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    COALESCE(c.sqlxy_stale_if, 0) AS sqlxy_predicate
+  FROM expected AS e
+  FULL OUTER JOIN current_groups AS c
+    ON e."video_chunk_id" = c."video_chunk_id"
 ), increment AS (
   SELECT
     CASE
-      WHEN c.sqlxy_present IS NULL
+      WHEN sqlxy_in_current = 0
       THEN 'new'
-      WHEN e.sqlxy_present IS NULL
+      WHEN sqlxy_in_expected = 0
       THEN 'orphaned'
       ELSE 'stale'
     END AS sqlxy_change,
-    COALESCE(e."video_chunk_id", c."video_chunk_id") AS "video_chunk_id",
-    e."video_id",
-    e."sqlxy_provenance__faces",
-    e."sqlxy_provenance",
+    CASE WHEN sqlxy_in_expected = 1 THEN "video_chunk_id" ELSE "sqlxy_current_1" END AS "video_chunk_id",
+    "video_id",
+    "sqlxy_provenance__faces",
+    "sqlxy_provenance",
     CASE
-      WHEN c.sqlxy_present = 1 AND e.sqlxy_present = 1
+      WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(
         CASE
-          WHEN e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
+          WHEN "sqlxy_provenance__faces" IS DISTINCT FROM "sqlxy_current__faces"
           THEN ',faces'
           ELSE ''
         END,
@@ -115,20 +126,18 @@ WITH upstream_0 AS (
       )
     END AS sqlxy_stale_fields,
     CASE
-      WHEN c.sqlxy_present IS NULL OR e.sqlxy_present IS NULL
+      WHEN sqlxy_in_current = 0 OR sqlxy_in_expected = 0
       THEN NULL
-      WHEN e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
+      WHEN "sqlxy_provenance__faces" IS DISTINCT FROM "sqlxy_current__faces"
       THEN 'provenance'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
-  FROM expected AS e
-  FULL OUTER JOIN current_groups AS c
-    ON e."video_chunk_id" = c."video_chunk_id"
+  FROM joined
   WHERE
-    c.sqlxy_present IS NULL
-    OR e.sqlxy_present IS NULL
-    OR e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
-    OR c.sqlxy_stale_if = 1
+    sqlxy_in_current = 0
+    OR sqlxy_in_expected = 0
+    OR "sqlxy_provenance__faces" IS DISTINCT FROM "sqlxy_current__faces"
+    OR sqlxy_predicate = 1
 )
 SELECT
   "video_chunk_id",

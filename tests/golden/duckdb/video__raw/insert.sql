@@ -48,14 +48,12 @@ FROM (
     SELECT
       "video_id",
       MIN("sqlxy_created_at") AS sqlxy_first_created_at
-    FROM "video__raw" AS existing
+    FROM "video__raw"
     WHERE
-      EXISTS(
+      "video_id" IN (
         SELECT
-          1
-        FROM "sqlxy_input" AS written
-        WHERE
-          written."video_id" = existing."video_id"
+          "video_id"
+        FROM "sqlxy_input"
       )
     GROUP BY
       "video_id"
