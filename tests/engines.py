@@ -89,7 +89,7 @@ def postgres_database(admin_dsn: str) -> str:
     return admin_dsn.replace("dbname=postgres", f"dbname={name}")
 
 
-ENGINES = ["duckdb", "postgres"]
+ENGINES = ["duckdb", "postgres", "clickhouse"]
 
 
 def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
@@ -98,4 +98,10 @@ def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -
         return {"type": "duckdb", "path": str(tmp_path / "engine.duckdb")}
     if engine == "postgres":
         return {"type": "postgres", "dsn": postgres_database(request.getfixturevalue("postgres_dsn"))}
+    if engine == "clickhouse":
+        try:
+            import chdb  # noqa: F401
+        except ImportError:
+            unavailable("chdb is not installed: pip install 'sqlxy[clickhouse]'")
+        return {"type": "clickhouse", "path": str(tmp_path / "chdb")}
     raise ValueError(engine)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot.dialects.dialect import Dialect
 
+from sqlxy.dialects import clickhouse as _clickhouse
 from sqlxy.dialects import duckdb as _duckdb
 from sqlxy.dialects import postgres as _postgres
 from sqlxy.errors import SqlxyError
@@ -18,8 +19,9 @@ SOURCE = "duckdb"
 _DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _duckdb.SqlxyDuckDB,
     "postgres": _postgres.SqlxyPostgres,
+    "clickhouse": _clickhouse.SqlxyClickHouse,
 }
-EXECUTABLE = ("duckdb", "postgres")
+EXECUTABLE = ("duckdb", "postgres", "clickhouse")
 
 
 def names() -> list[str]:

@@ -19,6 +19,10 @@ def open_adapter(name: str, settings: dict[str, Any], root: Path) -> Adapter:
         from sqlxy.store.postgres import PostgresAdapter
 
         return PostgresAdapter.connect(name, settings)
+    if kind == "clickhouse":
+        from sqlxy.store.clickhouse import ClickHouseAdapter
+
+        return ClickHouseAdapter.connect(name, settings, root)
     raise TargetError(f"target '{name}': engine '{kind}' is not available in this version of sqlxy")
 
 
