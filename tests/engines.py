@@ -89,11 +89,43 @@ def postgres_database(admin_dsn: str) -> str:
     return admin_dsn.replace("dbname=postgres", f"dbname={name}")
 
 
-ENGINES = ["duckdb", "postgres", "clickhouse"]
+ENGINES = ["duckdb", "postgres", "clickhouse", "spark"]
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One local Spark session for the whole test run (UI off, few shuffle partitions)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        unavailable("pyspark is not installed: pip install 'sqlxy[spark]'")
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        unavailable("Spark needs Java 17+ (no java on PATH, no JAVA_HOME)")
+    home = tmp_path_factory.mktemp("spark")
+    session = (SparkSession.builder.master("local[2]").appName("sqlxy-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.default.parallelism", "2")
+               .config("spark.sql.warehouse.dir", str(home / "warehouse"))
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
+               .config("spark.sql.session.timeZone", "UTC").enableHiveSupport().getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
 
 
 def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    """The sqlxy.yaml target for `engine` in a fresh, empty database."""
+    """The sqlxy.yaml settings for `engine` in a fresh, empty database: targets, default_target, and a
+    schema of its own where the engine is shared by the whole test session (Spark)."""
+    target = _target(engine, request, tmp_path)
+    config: dict[str, object] = {"targets": {"it": target}, "default_target": "it"}
+    if engine == "spark":
+        import uuid
+
+        config["schema"] = f"t_{uuid.uuid4().hex[:12]}"
+    return config
+
+
+def _target(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
     if engine == "duckdb":
         return {"type": "duckdb", "path": str(tmp_path / "engine.duckdb")}
     if engine == "postgres":
@@ -104,4 +136,7 @@ def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -
         except ImportError:
             unavailable("chdb is not installed: pip install 'sqlxy[clickhouse]'")
         return {"type": "clickhouse", "path": str(tmp_path / "chdb")}
+    if engine == "spark":
+        request.getfixturevalue("spark_session")
+        return {"type": "spark", "master": "local[2]"}
     raise ValueError(engine)

@@ -14,13 +14,13 @@ import sqlxy
 from sqlxy import provenance as ref
 
 from .conftest import REPO, write_features
-from .engines import ENGINES, postgres_dsn, target_config  # noqa: F401  (fixture)
+from .engines import ENGINES, postgres_dsn, spark_session, target_config  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.parametrize("engine", ENGINES)
 
 
 def _configure(root: Path, engine: str, request: pytest.FixtureRequest, extra: str = "") -> None:
-    config = {"targets": {"it": target_config(engine, request, root)}, "default_target": "it"}
+    config = target_config(engine, request, root)
     (root / "sqlxy.yaml").write_text(yaml.safe_dump(config) + extra, encoding="utf-8")
 
 

@@ -90,4 +90,16 @@ def transpile(sql: str, dialect: str) -> tuple[str, ...]:
         parsed = sqlglot.parse(sql, read=dialects.SOURCE)
     except sqlglot.errors.SqlglotError as exc:
         raise SqlxyError(f"a template rendered SQL that does not parse: {exc}\n{sql}") from None
-    return tuple(s.sql(dialect=target, pretty=True) for s in parsed if s is not None)
+    return tuple(s.sql(dialect=target, pretty=True) for s in _expand(target, parsed))
+
+
+def _expand(target: object, statements: list) -> list:
+    """Statements a dialect must run as several (e.g. DELETE on Spark's Parquet tables)."""
+    expansions = getattr(target, "EXPANSIONS", {})
+    out = []
+    for statement in statements:
+        if statement is None:
+            continue
+        expand = expansions.get(type(statement))
+        out += expand(statement) if expand else [statement]
+    return out

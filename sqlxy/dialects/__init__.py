@@ -12,6 +12,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlxy.dialects import clickhouse as _clickhouse
 from sqlxy.dialects import duckdb as _duckdb
 from sqlxy.dialects import postgres as _postgres
+from sqlxy.dialects import spark as _spark
 from sqlxy.errors import SqlxyError
 
 SOURCE = "duckdb"
@@ -20,8 +21,9 @@ _DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _duckdb.SqlxyDuckDB,
     "postgres": _postgres.SqlxyPostgres,
     "clickhouse": _clickhouse.SqlxyClickHouse,
+    "spark": _spark.SqlxySpark,
 }
-EXECUTABLE = ("duckdb", "postgres", "clickhouse")
+EXECUTABLE = ("duckdb", "postgres", "clickhouse", "spark")
 
 
 def names() -> list[str]:

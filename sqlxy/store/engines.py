@@ -23,6 +23,10 @@ def open_adapter(name: str, settings: dict[str, Any], root: Path) -> Adapter:
         from sqlxy.store.clickhouse import ClickHouseAdapter
 
         return ClickHouseAdapter.connect(name, settings, root)
+    if kind == "spark":
+        from sqlxy.store.spark import SparkAdapter
+
+        return SparkAdapter.connect(name, settings, root)
     raise TargetError(f"target '{name}': engine '{kind}' is not available in this version of sqlxy")
 
 

@@ -1,0 +1,70 @@
+"""Spark SQL: fixes to sqlglot's transpilation of the constructs sqlxy relies on.
+
+- Ordered string aggregation: `array_join(array_sort(collect_list(x)), sep)` (bytewise: Spark
+  compares strings as UTF-8 binary), which every Spark 3+ and Databricks runtime runs.
+- `NOW() AT TIME ZONE 'UTC'`: `to_utc_timestamp(now(), current_timezone())` cast to
+  TIMESTAMP_NTZ, right whatever the session time zone (stock sqlglot is right only in UTC).
+- Tables are Parquet datasource tables (`USING PARQUET`); JSON columns are STRING.
+- Parquet tables cannot `DELETE`: `expand` turns a DELETE into keep-copy, overwrite, drop.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.spark import Spark
+
+DType = exp.DataType.Type
+
+
+def _ordered_string_agg(self: Spark.Generator, expression: exp.GroupConcat) -> str:
+    value = expression.this.this if isinstance(expression.this, exp.Order) else expression.this
+    separator = expression.args.get("separator") or exp.Literal.string(",")
+    return self.func("ARRAY_JOIN", exp.func("ARRAY_SORT", exp.func("COLLECT_LIST", value)), separator)
+
+
+def _at_time_zone(self: Spark.Generator, expression: exp.AtTimeZone) -> str:
+    utc = exp.func("TO_UTC_TIMESTAMP", expression.this, exp.func("CURRENT_TIMEZONE"))
+    if expression.args["zone"].name.upper() != "UTC":
+        utc = exp.func("FROM_UTC_TIMESTAMP", utc, expression.args["zone"])
+    return self.sql(utc)
+
+
+def expand_delete(statement: exp.Delete) -> list[exp.Expression]:
+    """DELETE FROM t WHERE c → copy the rows to keep, overwrite t with them, drop the copy."""
+    table = statement.this
+    kept = exp.table_(exp.to_identifier(f"{table.name}__sqlxy_kept", quoted=True),
+                      db=exp.to_identifier(table.db, quoted=True) if table.db else None)
+    condition = statement.args.get("where")
+    keep = exp.select("*").from_(table.copy())
+    if condition is not None:
+        keep = keep.where(exp.Not(this=exp.Paren(this=condition.this.copy())))
+    parquet = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+    drop = exp.Drop(tables=[kept.copy()], kind="TABLE", exists=True)
+    return [
+        drop,
+        exp.Create(this=kept.copy(), kind="TABLE", expression=keep, properties=parquet),
+        exp.Insert(this=table.copy(), expression=exp.select("*").from_(kept.copy()), overwrite=True),
+        drop.copy(),
+    ]
+
+
+class SqlxySpark(Spark):
+    EXPANSIONS = {exp.Delete: expand_delete}
+
+    class Generator(Spark.Generator):
+        TYPE_MAPPING = {**Spark.Generator.TYPE_MAPPING, DType.JSON: "STRING"}
+        TRANSFORMS = {
+            **Spark.Generator.TRANSFORMS,
+            exp.GroupConcat: _ordered_string_agg,
+            exp.AtTimeZone: _at_time_zone,
+        }
+
+        def create_sql(self, expression: exp.Create) -> str:
+            properties = expression.args.get("properties")
+            has_format = properties and any(isinstance(p, exp.FileFormatProperty)
+                                            for p in properties.expressions)
+            if expression.kind == "TABLE" and not has_format:
+                expression = expression.copy()
+                formats = [exp.FileFormatProperty(this=exp.var("PARQUET"))]
+                expression.set("properties", exp.Properties(expressions=formats))
+            return super().create_sql(expression)
