@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from sqlglot.dialects.dialect import Dialect
 
+from sqlxy.dialects import bigquery as _bigquery
 from sqlxy.dialects import clickhouse as _clickhouse
+from sqlxy.dialects import databricks as _databricks
 from sqlxy.dialects import duckdb as _duckdb
 from sqlxy.dialects import postgres as _postgres
+from sqlxy.dialects import redshift as _redshift
+from sqlxy.dialects import snowflake as _snowflake
 from sqlxy.dialects import spark as _spark
+from sqlxy.dialects import trino as _trino
 from sqlxy.errors import SqlxyError
 
 SOURCE = "duckdb"
@@ -22,6 +27,11 @@ _DIALECTS: dict[str, type[Dialect]] = {
     "postgres": _postgres.SqlxyPostgres,
     "clickhouse": _clickhouse.SqlxyClickHouse,
     "spark": _spark.SqlxySpark,
+    "bigquery": _bigquery.SqlxyBigQuery,
+    "snowflake": _snowflake.SqlxySnowflake,
+    "trino": _trino.SqlxyTrino,
+    "databricks": _databricks.SqlxyDatabricks,
+    "redshift": _redshift.SqlxyRedshift,
 }
 EXECUTABLE = ("duckdb", "postgres", "clickhouse", "spark")
 

@@ -1,4 +1,5 @@
-"""Compiled SQL of the seed project: golden files, determinism, overrides, and that it runs."""
+"""Compiled SQL of the seed project in every dialect: golden files that parse back, determinism,
+template overrides, and that the DuckDB output runs."""
 
 from __future__ import annotations
 
@@ -10,34 +11,37 @@ import pytest
 import sqlglot
 
 import sqlxy
+from sqlxy import dialects
 from sqlxy.cli import main
 
 from .conftest import REPO
 
-GOLDEN = REPO / "tests/golden/duckdb"
+GOLDEN = REPO / "tests/golden"
 UPDATE = os.environ.get("SQLXY_UPDATE_GOLDEN") == "1"
 
 
-def _compiled(project: sqlxy.Project) -> dict[Path, str]:
+def _compiled(project: sqlxy.Project, dialect: str) -> dict[Path, str]:
     return {Path(project.table(k)) / f"{q}.sql": sql
-            for k in project.features for q, sql in project.compile(k, "duckdb").items()}
+            for k in project.features for q, sql in project.compile(k, dialect).items()}
 
 
-def test_golden_files(seed_project: sqlxy.Project) -> None:
-    compiled = _compiled(seed_project)
+@pytest.mark.parametrize("dialect", dialects.names())
+def test_golden_files(seed_project: sqlxy.Project, dialect: str) -> None:
+    compiled, folder = _compiled(seed_project, dialect), GOLDEN / dialect
     if UPDATE:
         for path, sql in compiled.items():
-            (GOLDEN / path).parent.mkdir(parents=True, exist_ok=True)
-            (GOLDEN / path).write_text(sql, encoding="utf-8")
-    on_disk = {p.relative_to(GOLDEN) for p in GOLDEN.rglob("*.sql")}
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_text(sql, encoding="utf-8")
+    on_disk = {p.relative_to(folder) for p in folder.rglob("*.sql")}
     assert on_disk == set(compiled), "set SQLXY_UPDATE_GOLDEN=1 to regenerate golden files"
     for path, sql in compiled.items():
-        assert sql == (GOLDEN / path).read_text(encoding="utf-8"), f"{path} differs from its golden file"
+        assert sql == (folder / path).read_text(encoding="utf-8"), f"{dialect}/{path} differs from its golden file"
 
 
 @pytest.mark.parametrize("path", sorted(GOLDEN.rglob("*.sql")), ids=lambda p: str(p.relative_to(GOLDEN)))
-def test_golden_file_parses_back(path: Path) -> None:
-    statements = sqlglot.parse(path.read_text(encoding="utf-8"), read="duckdb")
+def test_golden_file_parses_back_in_its_dialect(path: Path) -> None:
+    dialect = path.relative_to(GOLDEN).parts[0]
+    statements = sqlglot.parse(path.read_text(encoding="utf-8"), read=dialect)
     assert statements and all(s is not None for s in statements)
 
 
@@ -55,6 +59,17 @@ def test_compile_writes_target_and_manifest_without_a_database(seed_dir: Path) -
     assert (seed_dir / chunk["compiled"]["duckdb"]["materialize"]).exists()
     resolve_sql = (seed_dir / "target/compiled/duckdb/video__faces/resolve.sql").read_text()
     assert resolve_sql.startswith("-- sqlxy video/faces · feature version ")
+
+
+def test_compile_every_dialect_from_the_cli(seed_dir: Path) -> None:
+    args = ["compile", "--project", str(seed_dir)]
+    for name in dialects.names():
+        args += ["--dialect", name]
+    assert main(args) == 0
+    compiled = {p.name for p in (seed_dir / "target/compiled").iterdir()}
+    assert compiled == set(dialects.names())
+    manifest = json.loads((seed_dir / "target/manifest.json").read_text())
+    assert set(manifest["features"]["video/raw"]["compiled"]) == set(dialects.names())
 
 
 def test_select_limits_features(seed_dir: Path) -> None:

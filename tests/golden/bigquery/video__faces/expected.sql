@@ -1,0 +1,56 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template expected.sql.j2 · dialect bigquery
+WITH upstream_0 AS (
+  SELECT
+    `video_chunk_id`,
+    `video_id`,
+    `sqlxy_dv_0__frames`
+  FROM (
+    SELECT
+      `video_id` AS `video_id`,
+      `video_chunk_id` AS `video_chunk_id`,
+      `chunk_index` AS `chunk_index`,
+      `start_s` AS `start_s`,
+      `path` AS `path`,
+      `duration_s` AS `duration_s`,
+      `sqlxy_data_version__frames` AS `sqlxy_dv_0__frames`
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (
+            PARTITION BY `video_chunk_id`
+            ORDER BY `sqlxy_updated_at` DESC, CASE WHEN `sqlxy_deleted_at` IS NULL THEN 1 ELSE 0 END NULLS LAST, `sqlxy_provenance` DESC, `sqlxy_data_version` DESC
+          ) AS sqlxy_rank
+        FROM `video__chunk`
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS upstream_current
+  ) AS renamed
+), expected_fields AS (
+  SELECT
+    upstream_0.`video_chunk_id`,
+    `video_id`,
+    TO_HEX(
+      MD5(
+        'video/faces:faces|__initial__|video/chunk:frames|' || COALESCE(`sqlxy_dv_0__frames`, '')
+      )
+    ) AS `sqlxy_provenance__faces`
+  FROM upstream_0
+  WHERE
+    NOT upstream_0.`video_chunk_id` IS NULL
+), expected AS (
+  SELECT
+    *,
+    TO_HEX(MD5(`sqlxy_provenance__faces`)) AS `sqlxy_provenance`,
+    1 AS sqlxy_present
+  FROM expected_fields
+)
+SELECT
+  `video_chunk_id`,
+  `video_id`,
+  `sqlxy_provenance__faces`,
+  `sqlxy_provenance`
+FROM expected

@@ -1,0 +1,24 @@
+-- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template expected.sql.j2 · dialect bigquery
+WITH expected_fields AS (
+  SELECT
+    `video_id`,
+    `path`,
+    `duration_s`,
+    TO_HEX(MD5('video/raw:audio|1|input|' || `audio_version`)) AS `sqlxy_provenance__audio`,
+    TO_HEX(MD5('video/raw:frames|1|input|' || `frames_version`)) AS `sqlxy_provenance__frames`
+  FROM `sqlxy_samples` AS samples
+), expected AS (
+  SELECT
+    *,
+    TO_HEX(MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`)) AS `sqlxy_provenance`,
+    1 AS sqlxy_present
+  FROM expected_fields
+)
+SELECT
+  `video_id`,
+  `path`,
+  `duration_s`,
+  `sqlxy_provenance__audio`,
+  `sqlxy_provenance__frames`,
+  `sqlxy_provenance`
+FROM expected

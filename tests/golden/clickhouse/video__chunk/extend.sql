@@ -1,0 +1,54 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template extend.sql.j2 · dialect clickhouse
+ALTER TABLE "video__chunk"
+ADD COLUMN "video_id" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "video_chunk_id" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "chunk_index" Nullable(Int64);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "start_s" Nullable(Float64);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "path" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "duration_s" Nullable(Float64);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_provenance__audio" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_provenance__frames" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_data_version__audio" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_data_version__frames" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_provenance" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_data_version" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_feature_version" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_project_version" Nullable(String);
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_created_at" Nullable(DateTime64(6));
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_updated_at" Nullable(DateTime64(6));
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_deleted_at" Nullable(DateTime64(6));
+
+ALTER TABLE "video__chunk"
+ADD COLUMN "sqlxy_run_id" Nullable(String)

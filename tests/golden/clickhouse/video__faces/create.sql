@@ -1,0 +1,18 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template create.sql.j2 · dialect clickhouse
+CREATE TABLE IF NOT EXISTS "video__faces" (
+  "video_chunk_id" Nullable(String),
+  "num_faces" Nullable(Int64),
+  "video_id" Nullable(String),
+  "sqlxy_provenance__faces" Nullable(String),
+  "sqlxy_data_version__faces" Nullable(String),
+  "sqlxy_provenance" Nullable(String),
+  "sqlxy_data_version" Nullable(String),
+  "sqlxy_feature_version" Nullable(String),
+  "sqlxy_project_version" Nullable(String),
+  "sqlxy_created_at" Nullable(DateTime64(6)),
+  "sqlxy_updated_at" Nullable(DateTime64(6)),
+  "sqlxy_deleted_at" Nullable(DateTime64(6)),
+  "sqlxy_run_id" Nullable(String)
+)
+ENGINE=MergeTree
+ORDER BY tuple()

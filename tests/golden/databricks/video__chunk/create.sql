@@ -1,0 +1,21 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template create.sql.j2 · dialect databricks
+CREATE TABLE IF NOT EXISTS `video__chunk` (
+  `video_id` STRING,
+  `video_chunk_id` STRING,
+  `chunk_index` BIGINT,
+  `start_s` DOUBLE,
+  `path` STRING,
+  `duration_s` DOUBLE,
+  `sqlxy_provenance__audio` STRING,
+  `sqlxy_provenance__frames` STRING,
+  `sqlxy_data_version__audio` STRING,
+  `sqlxy_data_version__frames` STRING,
+  `sqlxy_provenance` STRING,
+  `sqlxy_data_version` STRING,
+  `sqlxy_feature_version` STRING,
+  `sqlxy_project_version` STRING,
+  `sqlxy_created_at` TIMESTAMP_NTZ,
+  `sqlxy_updated_at` TIMESTAMP_NTZ,
+  `sqlxy_deleted_at` TIMESTAMP_NTZ,
+  `sqlxy_run_id` STRING
+)

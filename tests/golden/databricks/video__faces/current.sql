@@ -1,0 +1,38 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template current.sql.j2 · dialect databricks
+SELECT
+  `video_chunk_id`,
+  `num_faces`,
+  `video_id`,
+  `sqlxy_provenance__faces`,
+  `sqlxy_data_version__faces`,
+  `sqlxy_provenance`,
+  `sqlxy_data_version`,
+  `sqlxy_feature_version`,
+  `sqlxy_project_version`,
+  `sqlxy_created_at`,
+  `sqlxy_updated_at`,
+  `sqlxy_deleted_at`,
+  `sqlxy_run_id`
+FROM (
+  SELECT
+    `video_chunk_id`,
+    `num_faces`,
+    `video_id`,
+    `sqlxy_provenance__faces`,
+    `sqlxy_data_version__faces`,
+    `sqlxy_provenance`,
+    `sqlxy_data_version`,
+    `sqlxy_feature_version`,
+    `sqlxy_project_version`,
+    `sqlxy_created_at`,
+    `sqlxy_updated_at`,
+    `sqlxy_deleted_at`,
+    `sqlxy_run_id`,
+    ROW_NUMBER() OVER (
+      PARTITION BY `video_chunk_id`
+      ORDER BY `sqlxy_updated_at` DESC, CASE WHEN `sqlxy_deleted_at` IS NULL THEN 1 ELSE 0 END NULLS LAST, `sqlxy_provenance` DESC, `sqlxy_data_version` DESC
+    ) AS sqlxy_rank
+  FROM `video__faces`
+) AS ranked
+WHERE
+  sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL

@@ -1,0 +1,21 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template create.sql.j2 · dialect postgres
+CREATE TABLE IF NOT EXISTS "video__chunk" (
+  "video_id" TEXT,
+  "video_chunk_id" TEXT,
+  "chunk_index" BIGINT,
+  "start_s" DOUBLE PRECISION,
+  "path" TEXT,
+  "duration_s" DOUBLE PRECISION,
+  "sqlxy_provenance__audio" TEXT,
+  "sqlxy_provenance__frames" TEXT,
+  "sqlxy_data_version__audio" TEXT,
+  "sqlxy_data_version__frames" TEXT,
+  "sqlxy_provenance" TEXT,
+  "sqlxy_data_version" TEXT,
+  "sqlxy_feature_version" TEXT,
+  "sqlxy_project_version" TEXT,
+  "sqlxy_created_at" TIMESTAMP,
+  "sqlxy_updated_at" TIMESTAMP,
+  "sqlxy_deleted_at" TIMESTAMP,
+  "sqlxy_run_id" TEXT
+)

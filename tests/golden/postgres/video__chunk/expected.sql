@@ -1,0 +1,60 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template expected.sql.j2 · dialect postgres
+WITH upstream_0 AS (
+  SELECT
+    "video_id",
+    "path",
+    "duration_s",
+    "sqlxy_dv_0__audio",
+    "sqlxy_dv_0__frames"
+  FROM (
+    SELECT
+      "video_id" AS "video_id",
+      "path" AS "path",
+      "duration_s" AS "duration_s",
+      "sqlxy_data_version__audio" AS "sqlxy_dv_0__audio",
+      "sqlxy_data_version__frames" AS "sqlxy_dv_0__frames"
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (
+            PARTITION BY "video_id"
+            ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
+          ) AS sqlxy_rank
+        FROM "video__raw"
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    ) AS upstream_current
+  ) AS renamed
+), expected_fields AS (
+  SELECT
+    upstream_0."video_id",
+    "path",
+    "duration_s",
+    MD5(
+      'video/chunk:audio|__initial__|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
+    ) AS "sqlxy_provenance__audio",
+    MD5(
+      'video/chunk:frames|__initial__|video/raw:frames|' || COALESCE("sqlxy_dv_0__frames", '')
+    ) AS "sqlxy_provenance__frames"
+  FROM upstream_0
+  WHERE
+    NOT upstream_0."video_id" IS NULL
+), expected AS (
+  SELECT
+    *,
+    MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance",
+    1 AS sqlxy_present
+  FROM expected_fields
+)
+SELECT
+  "video_id",
+  "path",
+  "duration_s",
+  "sqlxy_provenance__audio",
+  "sqlxy_provenance__frames",
+  "sqlxy_provenance"
+FROM expected

@@ -1,0 +1,151 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template insert.sql.j2 · dialect postgres
+INSERT INTO "video__chunk" (
+  "video_id",
+  "video_chunk_id",
+  "chunk_index",
+  "start_s",
+  "path",
+  "duration_s",
+  "sqlxy_provenance__audio",
+  "sqlxy_provenance__frames",
+  "sqlxy_data_version__audio",
+  "sqlxy_data_version__frames",
+  "sqlxy_provenance",
+  "sqlxy_data_version",
+  "sqlxy_feature_version",
+  "sqlxy_project_version",
+  "sqlxy_created_at",
+  "sqlxy_updated_at",
+  "sqlxy_deleted_at",
+  "sqlxy_run_id"
+)
+SELECT
+  cur."video_id",
+  cur."video_chunk_id",
+  cur."chunk_index",
+  cur."start_s",
+  cur."path",
+  cur."duration_s",
+  cur."sqlxy_provenance__audio",
+  cur."sqlxy_provenance__frames",
+  cur."sqlxy_data_version__audio",
+  cur."sqlxy_data_version__frames",
+  cur."sqlxy_provenance",
+  cur."sqlxy_data_version",
+  cur."sqlxy_feature_version",
+  cur."sqlxy_project_version",
+  cur."sqlxy_created_at",
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NULL AS TEXT)
+FROM (
+  SELECT
+    "video_id",
+    "video_chunk_id",
+    "chunk_index",
+    "start_s",
+    "path",
+    "duration_s",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    "sqlxy_data_version__audio",
+    "sqlxy_data_version__frames",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id"
+  FROM (
+    SELECT
+      "video_id",
+      "video_chunk_id",
+      "chunk_index",
+      "start_s",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      ROW_NUMBER() OVER (
+        PARTITION BY "video_chunk_id"
+        ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
+      ) AS sqlxy_rank
+    FROM "video__chunk"
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
+WHERE
+  cur."video_id" IN (
+    SELECT
+      "video_id"
+    FROM "sqlxy_input"
+  )
+  AND NOT cur."video_chunk_id" IN (
+    SELECT
+      "video_chunk_id"
+    FROM "sqlxy_input"
+  )
+UNION ALL
+SELECT
+  "video_id",
+  "video_chunk_id",
+  "chunk_index",
+  "start_s",
+  "path",
+  "duration_s",
+  "sqlxy_provenance__audio",
+  "sqlxy_provenance__frames",
+  "sqlxy_data_version__audio",
+  "sqlxy_data_version__frames",
+  MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"),
+  MD5("sqlxy_data_version__audio" || '|' || "sqlxy_data_version__frames"),
+  'd547c73f9e656e12da5b2ff668169d60',
+  '5a44bd87044753c7ee1735bc17bf8d14',
+  COALESCE(sqlxy_first_created_at, CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)),
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NULL AS TIMESTAMP),
+  sqlxy_run_id
+FROM (
+  SELECT
+    staged."video_id",
+    staged."video_chunk_id",
+    staged."chunk_index",
+    staged."start_s",
+    staged."path",
+    staged."duration_s",
+    staged."sqlxy_provenance__audio",
+    COALESCE(staged."sqlxy_data_version__audio", staged."sqlxy_provenance__audio") AS "sqlxy_data_version__audio",
+    staged."sqlxy_provenance__frames",
+    COALESCE(staged."sqlxy_data_version__frames", staged."sqlxy_provenance__frames") AS "sqlxy_data_version__frames",
+    staged.sqlxy_run_id,
+    first_rows.sqlxy_first_created_at
+  FROM "sqlxy_input" AS staged
+  LEFT JOIN (
+    SELECT
+      "video_chunk_id",
+      MIN("sqlxy_created_at") AS sqlxy_first_created_at
+    FROM "video__chunk"
+    WHERE
+      "video_chunk_id" IN (
+        SELECT
+          "video_chunk_id"
+        FROM "sqlxy_input"
+      )
+    GROUP BY
+      "video_chunk_id"
+  ) AS first_rows
+    ON staged."video_chunk_id" = first_rows."video_chunk_id"
+) AS rows_to_write

@@ -1,0 +1,71 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template soft_delete.sql.j2 · dialect redshift
+INSERT INTO "video__faces" (
+  "video_chunk_id",
+  "num_faces",
+  "video_id",
+  "sqlxy_provenance__faces",
+  "sqlxy_data_version__faces",
+  "sqlxy_provenance",
+  "sqlxy_data_version",
+  "sqlxy_feature_version",
+  "sqlxy_project_version",
+  "sqlxy_created_at",
+  "sqlxy_updated_at",
+  "sqlxy_deleted_at",
+  "sqlxy_run_id"
+)
+SELECT
+  cur."video_chunk_id",
+  cur."num_faces",
+  cur."video_id",
+  cur."sqlxy_provenance__faces",
+  cur."sqlxy_data_version__faces",
+  cur."sqlxy_provenance",
+  cur."sqlxy_data_version",
+  cur."sqlxy_feature_version",
+  cur."sqlxy_project_version",
+  cur."sqlxy_created_at",
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  CAST(NULL AS VARCHAR(MAX))
+FROM (
+  SELECT
+    "video_chunk_id",
+    "num_faces",
+    "video_id",
+    "sqlxy_provenance__faces",
+    "sqlxy_data_version__faces",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id"
+  FROM (
+    SELECT
+      "video_chunk_id",
+      "num_faces",
+      "video_id",
+      "sqlxy_provenance__faces",
+      "sqlxy_data_version__faces",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      ROW_NUMBER() OVER (
+        PARTITION BY "video_chunk_id"
+        ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
+      ) AS sqlxy_rank
+    FROM "video__faces"
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
+WHERE
+  FALSE

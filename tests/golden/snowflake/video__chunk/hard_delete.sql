@@ -1,0 +1,62 @@
+-- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template hard_delete.sql.j2 · dialect snowflake
+DELETE FROM "video__chunk"
+WHERE
+  "video_chunk_id" IN (
+    SELECT
+      "video_chunk_id"
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          "video_id",
+          "video_chunk_id",
+          "chunk_index",
+          "start_s",
+          "path",
+          "duration_s",
+          "sqlxy_provenance__audio",
+          "sqlxy_provenance__frames",
+          "sqlxy_data_version__audio",
+          "sqlxy_data_version__frames",
+          "sqlxy_provenance",
+          "sqlxy_data_version",
+          "sqlxy_feature_version",
+          "sqlxy_project_version",
+          "sqlxy_created_at",
+          "sqlxy_updated_at",
+          "sqlxy_deleted_at",
+          "sqlxy_run_id"
+        FROM (
+          SELECT
+            "video_id",
+            "video_chunk_id",
+            "chunk_index",
+            "start_s",
+            "path",
+            "duration_s",
+            "sqlxy_provenance__audio",
+            "sqlxy_provenance__frames",
+            "sqlxy_data_version__audio",
+            "sqlxy_data_version__frames",
+            "sqlxy_provenance",
+            "sqlxy_data_version",
+            "sqlxy_feature_version",
+            "sqlxy_project_version",
+            "sqlxy_created_at",
+            "sqlxy_updated_at",
+            "sqlxy_deleted_at",
+            "sqlxy_run_id",
+            ROW_NUMBER() OVER (
+              PARTITION BY "video_chunk_id"
+              ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
+            ) AS sqlxy_rank
+          FROM "video__chunk"
+        ) AS ranked
+        WHERE
+          sqlxy_rank = 1
+      ) AS cur
+      WHERE
+        FALSE
+    ) AS doomed
+  )

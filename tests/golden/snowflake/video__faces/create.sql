@@ -1,0 +1,16 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template create.sql.j2 · dialect snowflake
+CREATE TABLE IF NOT EXISTS "video__faces" (
+  "video_chunk_id" VARCHAR,
+  "num_faces" BIGINT,
+  "video_id" VARCHAR,
+  "sqlxy_provenance__faces" VARCHAR,
+  "sqlxy_data_version__faces" VARCHAR,
+  "sqlxy_provenance" VARCHAR,
+  "sqlxy_data_version" VARCHAR,
+  "sqlxy_feature_version" VARCHAR,
+  "sqlxy_project_version" VARCHAR,
+  "sqlxy_created_at" TIMESTAMPNTZ,
+  "sqlxy_updated_at" TIMESTAMPNTZ,
+  "sqlxy_deleted_at" TIMESTAMPNTZ,
+  "sqlxy_run_id" VARCHAR
+)

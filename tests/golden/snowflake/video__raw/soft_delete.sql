@@ -1,0 +1,79 @@
+-- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template soft_delete.sql.j2 · dialect snowflake
+INSERT INTO "video__raw" (
+  "video_id",
+  "path",
+  "duration_s",
+  "sqlxy_provenance__audio",
+  "sqlxy_provenance__frames",
+  "sqlxy_data_version__audio",
+  "sqlxy_data_version__frames",
+  "sqlxy_provenance",
+  "sqlxy_data_version",
+  "sqlxy_feature_version",
+  "sqlxy_project_version",
+  "sqlxy_created_at",
+  "sqlxy_updated_at",
+  "sqlxy_deleted_at",
+  "sqlxy_run_id"
+)
+SELECT
+  cur."video_id",
+  cur."path",
+  cur."duration_s",
+  cur."sqlxy_provenance__audio",
+  cur."sqlxy_provenance__frames",
+  cur."sqlxy_data_version__audio",
+  cur."sqlxy_data_version__frames",
+  cur."sqlxy_provenance",
+  cur."sqlxy_data_version",
+  cur."sqlxy_feature_version",
+  cur."sqlxy_project_version",
+  cur."sqlxy_created_at",
+  CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
+  CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
+  CAST(NULL AS VARCHAR)
+FROM (
+  SELECT
+    "video_id",
+    "path",
+    "duration_s",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    "sqlxy_data_version__audio",
+    "sqlxy_data_version__frames",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id"
+  FROM (
+    SELECT
+      "video_id",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      ROW_NUMBER() OVER (
+        PARTITION BY "video_id"
+        ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
+      ) AS sqlxy_rank
+    FROM "video__raw"
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
+WHERE
+  FALSE

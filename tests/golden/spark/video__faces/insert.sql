@@ -1,0 +1,59 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template insert.sql.j2 · dialect spark
+INSERT INTO `video__faces` (
+  `video_chunk_id`,
+  `num_faces`,
+  `video_id`,
+  `sqlxy_provenance__faces`,
+  `sqlxy_data_version__faces`,
+  `sqlxy_provenance`,
+  `sqlxy_data_version`,
+  `sqlxy_feature_version`,
+  `sqlxy_project_version`,
+  `sqlxy_created_at`,
+  `sqlxy_updated_at`,
+  `sqlxy_deleted_at`,
+  `sqlxy_run_id`
+)
+SELECT
+  `video_chunk_id`,
+  `num_faces`,
+  `video_id`,
+  `sqlxy_provenance__faces`,
+  `sqlxy_data_version__faces`,
+  MD5(`sqlxy_provenance__faces`),
+  MD5(`sqlxy_data_version__faces`),
+  'f72fbd977c66cebce5c71071e96bc174',
+  '5a44bd87044753c7ee1735bc17bf8d14',
+  COALESCE(
+    sqlxy_first_created_at,
+    CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
+  ),
+  CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+  CAST(NULL AS TIMESTAMP_NTZ),
+  sqlxy_run_id
+FROM (
+  SELECT
+    staged.`video_chunk_id`,
+    staged.`num_faces`,
+    staged.`video_id`,
+    staged.`sqlxy_provenance__faces`,
+    COALESCE(staged.`sqlxy_data_version__faces`, staged.`sqlxy_provenance__faces`) AS `sqlxy_data_version__faces`,
+    staged.sqlxy_run_id,
+    first_rows.sqlxy_first_created_at
+  FROM `sqlxy_input` AS staged
+  LEFT JOIN (
+    SELECT
+      `video_chunk_id`,
+      MIN(`sqlxy_created_at`) AS sqlxy_first_created_at
+    FROM `video__faces`
+    WHERE
+      `video_chunk_id` IN (
+        SELECT
+          `video_chunk_id`
+        FROM `sqlxy_input`
+      )
+    GROUP BY
+      `video_chunk_id`
+  ) AS first_rows
+    ON staged.`video_chunk_id` = first_rows.`video_chunk_id`
+) AS rows_to_write

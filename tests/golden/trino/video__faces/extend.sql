@@ -1,0 +1,39 @@
+-- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template extend.sql.j2 · dialect trino
+ALTER TABLE "video__faces"
+ADD COLUMN "video_chunk_id" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "num_faces" BIGINT;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "video_id" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_provenance__faces" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_data_version__faces" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_provenance" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_data_version" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_feature_version" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_project_version" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_created_at" TIMESTAMP;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_updated_at" TIMESTAMP;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_run_id" VARCHAR
