@@ -69,11 +69,11 @@ class SqlxyClickHouse(ClickHouse):
 
         def create_sql(self, expression: exp.Create) -> str:
             properties = expression.args.get("properties")
-            has_engine = properties and any(isinstance(p, exp.EngineProperty) for p in properties.expressions)
-            if expression.kind == "TABLE" and not has_engine and not expression.expression:
+            existing = list(properties.expressions) if properties else []
+            special = any(isinstance(p, (exp.EngineProperty, exp.TemporaryProperty)) for p in existing)
+            if expression.kind == "TABLE" and not special:
                 expression = expression.copy()
-                engine = [exp.EngineProperty(this=exp.var("MergeTree"))]
-                expression.set("properties", exp.Properties(expressions=engine))
-                sql = super().create_sql(expression)
-                return f"{sql}\nORDER BY tuple()"
+                order = exp.Order(expressions=[exp.Ordered(this=exp.Struct(), nulls_first=False)])
+                engine = [exp.EngineProperty(this=exp.to_identifier("MergeTree")), order]
+                expression.set("properties", exp.Properties(expressions=existing + engine))
             return super().create_sql(expression)
