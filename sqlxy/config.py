@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sqlxy.errors import SpecError
+from sqlxy.spec.load import LineDict, load_yaml
 
 CONFIG_FILE = "sqlxy.yaml"
 HASHES = {"md5": 32, "sha256": 64}
@@ -60,44 +59,47 @@ def expand_vars(value: Any, where: str) -> Any:
 
 def load_config(root: Path) -> Config:
     path = root / CONFIG_FILE
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise SpecError(f"not valid YAML: {exc}", CONFIG_FILE) from None
-        if not isinstance(raw, dict):
-            raise SpecError("must be a mapping of settings", CONFIG_FILE)
+    raw: Any = load_yaml(path, CONFIG_FILE) if path.exists() else None
+    raw = raw if raw is not None else LineDict()
+    if not isinstance(raw, LineDict):
+        raise SpecError("must be a mapping of settings", CONFIG_FILE)
+
+    def fail(message: str, key: str) -> SpecError:
+        return SpecError(message, CONFIG_FILE, raw.line_of(key) or None)
+
     unknown = sorted(set(raw) - _KNOWN_KEYS)
     if unknown:
-        raise SpecError(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KNOWN_KEYS))})",
-                        CONFIG_FILE)
+        raise fail(f"unknown key '{unknown[0]}' (known: {', '.join(sorted(_KNOWN_KEYS))})", unknown[0])
     hash_name = raw.get("hash", "md5")
     if hash_name not in HASHES:
-        raise SpecError(f"hash '{hash_name}' is not one of md5, sha256", CONFIG_FILE)
+        raise fail(f"hash '{hash_name}' is not one of md5, sha256", "hash")
     length = raw.get("hash_length", HASHES[hash_name])
     if not isinstance(length, int) or isinstance(length, bool) or not 8 <= length <= HASHES[hash_name]:
-        raise SpecError(f"hash_length {length!r} must be an integer from 8 to {HASHES[hash_name]} "
-                        f"for {hash_name}", CONFIG_FILE)
+        raise fail(f"hash_length {length!r} must be an integer from 8 to {HASHES[hash_name]} for {hash_name}",
+                   "hash_length")
     targets = raw.get("targets") or {"dev": {"type": "duckdb", "path": "target/sqlxy.duckdb"}}
-    _check_targets(targets)
+    problem = _target_problem(targets)
+    if problem:
+        raise fail(problem, "targets")
     default = raw.get("default_target", "dev" if "dev" in targets else next(iter(targets)))
     if default not in targets:
-        raise SpecError(f"default_target '{default}' is not among targets ({', '.join(targets)})",
-                        CONFIG_FILE)
+        raise fail(f"default_target '{default}' is not among targets ({', '.join(targets)})", "default_target")
     prefix = raw.get("table_prefix", "") or ""
     if not re.fullmatch(r"[a-z0-9_]*", str(prefix)):
-        raise SpecError(f"table_prefix '{prefix}' may hold only [a-z0-9_]", CONFIG_FILE)
+        raise fail(f"table_prefix '{prefix}' may hold only [a-z0-9_]", "table_prefix")
+    schema = raw.get("schema")
+    if schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*", str(schema)):
+        raise fail(f"schema '{schema}' must be a lowercase identifier", "schema")
     return Config(root=root, name=str(raw.get("name", root.resolve().name)),
                   features_dir=str(raw.get("features", "features")), hash=hash_name,
-                  hash_length=length, schema=raw.get("schema"), table_prefix=prefix,
-                  targets=targets, default_target=default)
+                  hash_length=length, schema=schema, table_prefix=prefix,
+                  targets=dict(targets), default_target=default)
 
 
-def _check_targets(targets: Any) -> None:
+def _target_problem(targets: Any) -> str | None:
     if not isinstance(targets, dict) or not targets:
-        raise SpecError("targets must be a non-empty mapping of name → settings", CONFIG_FILE)
+        return "targets must be a non-empty mapping of name → settings"
     for name, settings in targets.items():
         if not isinstance(settings, dict) or settings.get("type") not in TARGET_TYPES:
-            raise SpecError(f"target '{name}' needs type: one of {', '.join(sorted(TARGET_TYPES))}",
-                            CONFIG_FILE)
+            return f"target '{name}' needs type: one of {', '.join(sorted(TARGET_TYPES))}"
+    return None

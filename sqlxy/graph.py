@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from sqlxy.errors import SpecError
 from sqlxy.spec import validate
-from sqlxy.spec.model import SYSTEM_PREFIX, Dep, FeatureSpec, FieldSpec
+from sqlxy.spec.model import COLUMN_NAME, SYSTEM_PREFIX, Dep, FeatureSpec, FieldSpec
 from sqlxy.spec.sqlcheck import referenced_columns
 
 FieldRef = tuple[str, str]  # (feature key, field key)
@@ -118,6 +118,15 @@ def _fail(spec: FeatureSpec, message: str, line: int | None = None) -> SpecError
     return SpecError(message, spec.file, line or spec.line, spec.key)
 
 
+def _dep_line(spec: FeatureSpec, dep: Dep, *path: str | int) -> int:
+    """The line of `path` inside one dep's YAML (e.g. "filter"); the dep's own line when absent."""
+    return spec.line_of("deps", spec.deps.index(dep), *path)
+
+
+def _lineage_line(spec: FeatureSpec, dep: Dep, *path: str | int) -> int:
+    return _dep_line(spec, dep, "lineage", dep.lineage.kind, *path)
+
+
 def _build_node(spec: FeatureSpec, built: dict[str, FeatureNode]) -> FeatureNode:
     declared = spec.column_types
     views = tuple(_dep_view(spec, dep, built[dep.feature]) for dep in spec.deps)
@@ -128,7 +137,8 @@ def _build_node(spec: FeatureSpec, built: dict[str, FeatureNode]) -> FeatureNode
     _check_generate(spec, views, columns)
     for column in spec.id_columns:
         if column not in columns:
-            raise _fail(spec, f"id column '{column}' is missing from columns and from upstream columns")
+            raise _fail(spec, f"id column '{column}' is missing from columns and from upstream columns",
+                        spec.line_of("id_columns"))
     compare_keys = next((v.keys for v in views if v.lineage != "identity"), spec.id_columns)
     parents = {f.key: _field_parents(spec, f, views, built) for f in spec.fields}
     return FeatureNode(spec, views, columns, carried, tuple(compare_keys), parents)
@@ -138,32 +148,42 @@ def _dep_view(spec: FeatureSpec, dep: Dep, upstream: FeatureNode) -> DepView:
     available = dict(upstream.columns)
     renamed_from = {name: name for name in available}
     for old, new in dep.rename:
+        line = _dep_line(spec, dep, "rename", old)
         if old not in available:
             raise _fail(spec, f"rename of '{dep.feature}' names unknown column '{old}' "
-                              f"(known: {', '.join(available)})", dep.line)
-        if new.startswith(SYSTEM_PREFIX) or not new.isidentifier() or new.lower() != new:
-            raise _fail(spec, f"rename '{old}' → '{new}' is not a valid user column name", dep.line)
+                              f"(known: {', '.join(available)})", line)
+        if new.startswith(SYSTEM_PREFIX):
+            raise _fail(spec, f"rename '{old}' → '{new}' collides with sqlxy's system columns (prefix "
+                              f"'{SYSTEM_PREFIX}')", line)
+        if not COLUMN_NAME.fullmatch(new):
+            raise _fail(spec, f"rename '{old}' → '{new}' is not a valid user column name "
+                              "(use [a-z_][a-z0-9_]*)", line)
         if new in renamed_from and new != old:
             raise _fail(spec, f"rename '{old}' → '{new}' collides with existing column '{new}' of "
-                              f"'{dep.feature}'", dep.line)
+                              f"'{dep.feature}'", line)
     mapping = dict(dep.rename)
     renamed = {mapping.get(n, n): t for n, t in available.items()}
     renamed_from = {mapping.get(n, n): n for n in available}
     keys = _dep_keys(spec, dep, renamed)
     if dep.select is not None:
         unknown = [c for c in dep.select if c not in renamed]
+        system = [c for c in unknown if c.startswith(SYSTEM_PREFIX)]
+        if system:
+            raise _fail(spec, f"select of '{dep.feature}' names system column '{system[0]}'; only user "
+                              "columns are carried", _dep_line(spec, dep, "select"))
         if unknown:
             raise _fail(spec, f"select of '{dep.feature}' names unknown column '{unknown[0]}' "
-                              f"(known: {', '.join(renamed)})", dep.line)
+                              f"(known: {', '.join(renamed)})", _dep_line(spec, dep, "select"))
     kept = list(keys)
     if dep.lineage.kind != "aggregation":
         kept += [c for c in (dep.select if dep.select is not None else renamed) if c not in keys]
     filter_tree = None
     if dep.filter is not None:
-        filter_tree = validate.check_expression(spec, dep.filter, f"filter on '{dep.feature}'", dep.line)
+        line = _dep_line(spec, dep, "filter")
+        filter_tree = validate.check_expression(spec, dep.filter, f"filter on '{dep.feature}'", line)
         unknown = sorted(referenced_columns(filter_tree) - set(renamed))
         if unknown:
-            raise _fail(spec, f"filter on '{dep.feature}' names unknown column '{unknown[0]}'", dep.line)
+            raise _fail(spec, f"filter on '{dep.feature}' names unknown column '{unknown[0]}'", line)
     return DepView(dep, dep.feature, {c: renamed_from[c] for c in kept},
                    {c: renamed[c] for c in kept}, keys, filter_tree)
 
@@ -171,21 +191,21 @@ def _dep_view(spec: FeatureSpec, dep: Dep, upstream: FeatureNode) -> DepView:
 def _dep_keys(spec: FeatureSpec, dep: Dep, upstream_columns: dict[str, str]) -> tuple[str, ...]:
     kind = dep.lineage.kind
     keys = dep.lineage.on or spec.id_columns
+    line = _lineage_line(spec, dep, "on") if dep.lineage.on else dep.line
     for key in keys:
         if key not in upstream_columns:
             what = f"{kind}.on column" if dep.lineage.on else "id column"
             raise _fail(spec, f"{what} '{key}' is missing upstream in '{dep.feature}' "
-                              f"(upstream columns: {', '.join(upstream_columns)})", dep.line)
+                              f"(upstream columns: {', '.join(upstream_columns)})", line)
     if kind == "expansion":
         missing = [k for k in keys if k not in spec.column_types]
         if missing:
             raise _fail(spec, f"expansion.on column '{missing[0]}' is not a column of this feature "
-                              "(declare it under columns)", dep.line)
+                              "(declare it under columns)", line)
     if kind == "aggregation":
         for key in keys:
             if upstream_columns[key] not in ("string", "int"):
-                raise _fail(spec, f"aggregation.on column '{key}' must be string or int typed",
-                            dep.line)
+                raise _fail(spec, f"aggregation.on column '{key}' must be string or int typed", line)
     return tuple(keys)
 
 
@@ -209,37 +229,40 @@ def _check_generate(spec: FeatureSpec, views: Sequence[DepView], columns: dict[s
     generate = view.dep.lineage.generate
     assert generate is not None
     parent_columns = set(view.columns)
-    tree = validate.check_expression(spec, generate.count, "generate.count", view.dep.line)
+    line = _lineage_line(spec, view.dep, "generate", "count")
+    tree = validate.check_expression(spec, generate.count, "generate.count", line)
     unknown = sorted(referenced_columns(tree) - parent_columns)
     if unknown:
-        raise _fail(spec, f"generate.count names '{unknown[0]}', which is not a parent column",
-                    view.dep.line)
+        raise _fail(spec, f"generate.count names '{unknown[0]}', which is not a parent column", line)
     for name, sql in generate.columns:
+        line = _lineage_line(spec, view.dep, "generate", "columns", name)
         if name not in spec.column_types:
-            raise _fail(spec, f"generate.columns '{name}' is not declared under columns", view.dep.line)
-        tree = validate.check_expression(spec, sql, f"generate.columns.{name}", view.dep.line)
+            raise _fail(spec, f"generate.columns '{name}' is not declared under columns", line)
+        tree = validate.check_expression(spec, sql, f"generate.columns.{name}", line)
         unknown = sorted(referenced_columns(tree) - parent_columns - {generate.index})
         if unknown:
             raise _fail(spec, f"generate.columns.{name} names '{unknown[0]}', which is neither a "
-                              f"parent column nor the index '{generate.index}'", view.dep.line)
+                              f"parent column nor the index '{generate.index}'", line)
     produced = set(dict(generate.columns)) | parent_columns | {generate.index}
     missing = [c for c in spec.id_columns if c not in produced]
     if missing:
-        raise _fail(spec, f"generate does not produce id column '{missing[0]}'", view.dep.line)
+        raise _fail(spec, f"generate does not produce id column '{missing[0]}'",
+                    _lineage_line(spec, view.dep, "generate"))
 
 
 def _field_parents(spec: FeatureSpec, field: FieldSpec, views: Sequence[DepView],
                    built: dict[str, FeatureNode]) -> tuple[FieldRef, ...]:
     refs: set[FieldRef] = set()
     if field.deps is not None:
-        for field_dep in field.deps:
+        for j, field_dep in enumerate(field.deps):
             upstream = built[field_dep.feature].spec
             names = [f.key for f in upstream.fields] if field_dep.fields == "*" else field_dep.fields
-            for name in names:
+            for k, name in enumerate(names):
                 if upstream.field(name) is None:
+                    line = spec.line_of("fields", spec.fields.index(field), "deps", j, "fields", k)
                     raise _fail(spec, f"field '{field.key}' depends on unknown field "
                                       f"'{field_dep.feature}:{name}' (fields: "
-                                      f"{', '.join(f.key for f in upstream.fields)})")
+                                      f"{', '.join(f.key for f in upstream.fields)})", line)
                 refs.add((field_dep.feature, name))
     else:
         for view in views:
@@ -254,12 +277,13 @@ def _mapped(spec: FeatureSpec, field: FieldSpec, view: DepView,
     if isinstance(mapping, tuple):
         explicit = dict(mapping)
         for name, targets in explicit.items():
+            line = _dep_line(spec, view.dep, "fields_mapping", name)
             if spec.field(name) is None:
-                raise _fail(spec, f"fields_mapping names unknown field '{name}'", view.dep.line)
+                raise _fail(spec, f"fields_mapping names unknown field '{name}'", line)
             unknown = [t for t in targets if t not in upstream_fields]
             if unknown:
                 raise _fail(spec, f"fields_mapping.{name} names unknown field "
-                                  f"'{view.upstream}:{unknown[0]}'", view.dep.line)
+                                  f"'{view.upstream}:{unknown[0]}'", line)
         if field.key in explicit:
             return list(explicit[field.key])
         mapping = "default"

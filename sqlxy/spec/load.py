@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,39 @@ class LineDict(dict):
     """A mapping from YAML that knows its own line and the line of each key (1-based)."""
 
     line: int = 0
-    key_lines: dict[str, int]
+    key_lines: dict[str, int] = {}  # the loader sets one per instance
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A sequence from YAML that knows its own line and the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int] = []  # the loader sets one per instance
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+def line_at(node: Any, path: Sequence[str | int], default: int) -> int:
+    """The line of the value at `path` below `node` (keys and list indexes); where the path leaves
+    the YAML (a key that is absent, a default), the line of the deepest step that exists."""
+    line = default
+    for step in path:
+        if not _has(node, step):
+            break
+        line, node = node.line_of(step), node[step]
+    return line
+
+
+def _has(node: Any, step: str | int) -> bool:
+    if isinstance(node, LineDict):
+        return isinstance(step, str) and step in node
+    if isinstance(node, LineList):
+        return isinstance(step, int) and 0 <= step < len(node)
+    return False
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -29,9 +59,17 @@ class _LineLoader(yaml.SafeLoader):
                              if isinstance(k, yaml.ScalarNode)}
         return mapping
 
+    def construct_line_list(self, node: yaml.SequenceNode) -> LineList:
+        items = LineList(self.construct_sequence(node, deep=True))
+        items.line = node.start_mark.line + 1
+        items.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                             _LineLoader.construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                            _LineLoader.construct_line_list)
 
 # YAML 1.1 reads `on`, `off`, `yes` and `no` as booleans, which would turn `expansion: {on: ...}`
 # into `{True: ...}`; only `true` and `false` are booleans in a spec.
@@ -51,16 +89,21 @@ def feature_files(root: Path, features_dir: str) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def read_documents(path: Path, display: str) -> list[LineDict]:
-    """The feature mappings held by one file: a single mapping or a `features:` list."""
+def load_yaml(path: Path, display: str) -> Any:
+    """A YAML file whose mappings and lists know their lines; malformed YAML is a SpecError."""
     try:
-        data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         raise SpecError(f"malformed YAML: {exc.problem}", display, line) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"malformed YAML: {exc}", display) from None
+
+
+def read_documents(path: Path, display: str) -> list[LineDict]:
+    """The feature mappings held by one file: a single mapping or a `features:` list."""
+    data = load_yaml(path, display)
     if data is None:
         return []
     if isinstance(data, LineDict) and set(data) == {"features"}:

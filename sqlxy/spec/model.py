@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlxy.errors import SpecError
-from sqlxy.spec.load import LineDict
+from sqlxy.spec.load import LineDict, line_at
 
 COLUMN_TYPES = ("string", "int", "float", "bool", "timestamp", "date", "json")
 INITIAL_CODE_VERSION = "__initial__"
@@ -82,6 +82,10 @@ class FeatureSpec:
     line: int = 0
     raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
+    def line_of(self, *path: str | int) -> int:
+        """The line in `file` of the YAML value at `path`, e.g. `("deps", 0, "filter")`."""
+        return line_at(self.raw, path, self.line)
+
     @property
     def table(self) -> str:
         return self.key.replace("/", "__").replace("-", "_")
@@ -149,7 +153,8 @@ def parse_feature(raw: LineDict, file: str) -> FeatureSpec:
         raise r.fail("id_columns must not be empty", raw, "id_columns")
     columns = _parse_columns(r, raw.get("columns") or LineDict())
     fields = _parse_fields(r, raw.get("fields"))
-    deps = tuple(_parse_dep(r, d) for d in _as_list(r, raw.get("deps"), "deps"))
+    deps = tuple(_parse_dep(r, d, line_at(raw, ("deps", i), raw.line))
+                 for i, d in enumerate(_as_list(r, raw.get("deps"), "deps")))
     description = raw.get("description") or ""
     if not isinstance(description, str):
         raise r.fail("description must be a string", raw, "description")
@@ -158,7 +163,7 @@ def parse_feature(raw: LineDict, file: str) -> FeatureSpec:
         raise r.fail("metadata must be a mapping", raw, "metadata")
     return FeatureSpec(key=raw["key"], id_columns=ids, columns=columns, fields=fields, deps=deps,
                        description=description, source=_parse_source(r, raw.get("source")),
-                       metadata=dict(metadata), file=file, line=raw.line, raw=_plain(raw))
+                       metadata=dict(metadata), file=file, line=raw.line, raw=raw)
 
 
 def _plain(value: Any) -> Any:
@@ -200,12 +205,14 @@ def _parse_fields(r: _Reader, value: Any) -> tuple[FieldSpec, ...]:
     items = _as_list(r, value, "fields")
     if not items:
         raise r.fail("fields must not be empty (omit it for one field named 'default')", r.raw, "fields")
-    return tuple(_parse_field(r, item) for item in items)
+    return tuple(_parse_field(r, item, line_at(r.raw, ("fields", i), r.raw.line))
+                 for i, item in enumerate(items))
 
 
-def _parse_field(r: _Reader, item: Any) -> FieldSpec:
+def _parse_field(r: _Reader, item: Any, line: int) -> FieldSpec:
     if isinstance(item, str):
         item = LineDict(key=item)
+        item.line = line
     if not isinstance(item, LineDict):
         raise r.fail(f"a field must be a name or a mapping, got {item!r}", r.raw, "fields")
     r.check_keys(item, {"key", "code_version", "deps"}, "field")
@@ -236,9 +243,9 @@ def _parse_field_dep(r: _Reader, item: Any) -> FieldDep:
     return FieldDep(str(item.get("feature")), fields)
 
 
-def _parse_dep(r: _Reader, item: Any) -> Dep:
+def _parse_dep(r: _Reader, item: Any, line: int) -> Dep:
     if isinstance(item, str):
-        return Dep(item, line=r.raw.line_of("deps"))
+        return Dep(item, line=line)
     if not isinstance(item, LineDict):
         raise r.fail(f"a dep must be a feature key or a mapping, got {item!r}", r.raw, "deps")
     r.check_keys(item, _DEP_KEYS, "dep")

@@ -68,7 +68,7 @@ def _check_node(node: exp.Expression) -> None:
 def _describe(node: exp.Expression) -> str:
     if isinstance(node, (exp.Query, exp.Subquery)):
         return "a subquery"
-    if isinstance(node, (exp.DDL, exp.DML, exp.Command)):
+    if isinstance(node, (exp.DDL, exp.DML, exp.Command, exp.Drop)):
         return f"a {node.key.upper()} statement"
     return f"'{node.sql(SOURCE_DIALECT)[:40]}' ({type(node).__name__})"
 

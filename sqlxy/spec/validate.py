@@ -30,15 +30,22 @@ def check_unique_features(specs: Sequence[FeatureSpec]) -> None:
         seen[spec.key] = spec
 
 
+def _second(values: Sequence[str]) -> int | None:
+    """The index of the first value that repeats an earlier one, or None."""
+    return next((i for i, v in enumerate(values) if v in values[:i]), None)
+
+
 def check_unique_fields(spec: FeatureSpec) -> None:
     keys = [f.key for f in spec.fields]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise _error(spec, f"duplicate field key '{duplicates[0]}'", spec.raw and None)
+    twice = _second(keys)
+    if twice is not None:
+        raise _error(spec, f"duplicate field key '{keys[twice]}'", spec.line_of("fields", twice))
     suffixes = [f.column_suffix for f in spec.fields]
-    clashes = sorted({f.key for f in spec.fields if suffixes.count(f.column_suffix) > 1})
-    if clashes:
-        raise _error(spec, f"field keys {', '.join(clashes)} map to the same column name")
+    twice = _second(suffixes)
+    if twice is not None:
+        clashes = sorted(f.key for f in spec.fields if f.column_suffix == suffixes[twice])
+        raise _error(spec, f"field keys {', '.join(clashes)} map to the same column name "
+                           f"'{suffixes[twice]}'", spec.line_of("fields", twice))
 
 
 def check_dep_targets(spec: FeatureSpec, known: set[str]) -> None:
@@ -49,37 +56,39 @@ def check_dep_targets(spec: FeatureSpec, known: set[str]) -> None:
         if dep.feature == spec.key:
             raise _error(spec, "a feature cannot depend on itself", dep.line)
     dep_keys = [d.feature for d in spec.deps]
-    twice = sorted({k for k in dep_keys if dep_keys.count(k) > 1})
-    if twice:
-        raise _error(spec, f"dependency '{twice[0]}' is listed twice")
+    twice = _second(dep_keys)
+    if twice is not None:
+        raise _error(spec, f"dependency '{dep_keys[twice]}' is listed twice", spec.deps[twice].line)
     special = [d for d in spec.deps if d.lineage.kind != "identity"]
     if len(special) > 1:
         raise _error(spec, "at most one dependency may use expansion or aggregation lineage "
                            f"(found: {', '.join(d.feature for d in special)})", special[1].line)
-    for field in spec.fields:
-        for field_dep in field.deps or ():
+    for i, field in enumerate(spec.fields):
+        for j, field_dep in enumerate(field.deps or ()):
+            line = spec.line_of("fields", i, "deps", j)
             if field_dep.feature not in known:
                 raise _error(spec, f"field '{field.key}' depends on '{field_dep.feature}', which "
-                                   f"is not a feature {listed}")
+                                   f"is not a feature {listed}", line)
             if field_dep.feature not in dep_keys:
                 raise _error(spec, f"field '{field.key}' depends on '{field_dep.feature}', which is "
-                                   f"not in this feature's deps ({', '.join(dep_keys) or 'none'})")
+                                   f"not in this feature's deps ({', '.join(dep_keys) or 'none'})", line)
 
 
 def check_source(spec: FeatureSpec) -> None:
     if spec.source and spec.deps:
         raise _error(spec, "source is only for root features; this feature has deps "
-                           f"({', '.join(d.feature for d in spec.deps)})")
+                           f"({', '.join(d.feature for d in spec.deps)})", spec.line_of("source"))
     if spec.deps:
         return
     versions = dict(spec.source.versions) if spec.source else {}
     missing = [f.key for f in spec.fields if f.key not in versions]
     if missing:
         raise _error(spec, "a root feature needs source.versions naming the input-version column "
-                           f"of every field; missing: {', '.join(missing)}")
+                           f"of every field; missing: {', '.join(missing)}", spec.line_of("source", "versions"))
     unknown = sorted(set(versions) - {f.key for f in spec.fields})
     if unknown:
-        raise _error(spec, f"source.versions names unknown field '{unknown[0]}'")
+        raise _error(spec, f"source.versions names unknown field '{unknown[0]}'",
+                     spec.line_of("source", "versions", unknown[0]))
     if spec.source and spec.source.query is not None:
         check_source_query(spec, spec.source.query)
     if spec.source and spec.source.table is not None:
@@ -87,15 +96,16 @@ def check_source(spec: FeatureSpec) -> None:
 
 
 def check_source_query(spec: FeatureSpec, query: str) -> None:
+    line = spec.line_of("source", "query")
     try:
         statements = [s for s in sqlglot.parse(query, read=SOURCE_DIALECT) if s is not None]
     except sqlglot.errors.SqlglotError as exc:
-        raise _error(spec, f"source.query does not parse: {str(exc).splitlines()[0]}") from None
+        raise _error(spec, f"source.query '{query}' does not parse as DuckDB SQL "
+                           f"({str(exc).splitlines()[0]})", line) from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise _error(spec, "source.query must be a single SELECT statement")
-    tree = statements[0]
-    if any(isinstance(n, (exp.DDL, exp.DML, exp.Command)) for n in tree.walk()):
-        raise _error(spec, "source.query must be a single SELECT statement (no DDL/DML)")
+        raise _error(spec, f"source.query '{query}' is not a single SELECT statement", line)
+    if any(isinstance(n, (exp.DDL, exp.DML, exp.Command, exp.Drop)) for n in statements[0].walk()):
+        raise _error(spec, f"source.query '{query}' is not a single SELECT statement (no DDL/DML)", line)
 
 
 def check_table_name(spec: FeatureSpec, table: str) -> None:
@@ -104,7 +114,7 @@ def check_table_name(spec: FeatureSpec, table: str) -> None:
     except sqlglot.errors.SqlglotError:
         parsed = None
     if parsed is None or not parsed.name:
-        raise _error(spec, f"source.table '{table}' is not a table name")
+        raise _error(spec, f"source.table '{table}' is not a table name", spec.line_of("source", "table"))
 
 
 def check_expression(spec: FeatureSpec, sql: str, what: str, line: int | None = None) -> exp.Expression:

@@ -126,7 +126,7 @@ class Store:
     # -- resolve --------------------------------------------------------------------------
 
     def resolve(self, key: str, samples: Any = None, stale_if: str | None = None) -> Increment:
-        predicate = self._condition(key, stale_if, "--stale-if") if stale_if else None
+        predicate = self._condition(key, stale_if, "--stale-if") if stale_if is not None else None
         with self._root_samples(key, samples):
             rows = self.fetch(key, "resolve", stale_if=predicate)
         return _split(rows, list(self.project.graph[key].compare_keys))
@@ -150,7 +150,7 @@ class Store:
             return _Staged(self.adapter, [])
         if has_source:
             raise InputError(f"{key} reads its samples from its source; do not pass samples too")
-        table = to_arrow(samples)
+        table = _rows(key, samples)
         staging = samples_staging(node, table.column_names, ident(RAW_RELATION))
         self.adapter.stage(SAMPLES_RELATION, prepare_rows(table, staging, key, "samples"))
         return _Staged(self.adapter, [SAMPLES_RELATION])
@@ -180,7 +180,7 @@ class Store:
     def write(self, key: str, rows: Any, partial: bool = False, run_id: str | None = None) -> int:
         """Append rows atomically; expansion writes retire the parents' missing children."""
         node = self.project.graph[key]
-        table = to_arrow(rows)
+        table = _rows(key, rows)
         if table.num_rows == 0:
             return 0
         self._ensure_lineage(key)
@@ -288,6 +288,13 @@ class _Staged:
     def __exit__(self, *exc: object) -> None:
         for name in self.names:
             self.adapter.unstage(name)
+
+
+def _rows(key: str, rows: Any) -> pa.Table:
+    try:
+        return to_arrow(rows)
+    except InputError as exc:
+        raise InputError(f"{key}: {exc}") from None
 
 
 def _split(rows: pa.Table, keys: list[str]) -> Increment:

@@ -34,6 +34,25 @@ def read_rows_file(path: str | Path) -> pa.Table:
         connection.close()
 
 
+def _from_dicts(rows: list[Any]) -> pa.Table:
+    if not all(isinstance(r, dict) for r in rows):
+        raise InputError("a list of rows must hold dicts (column → value)")
+    try:
+        return pa.Table.from_pylist(rows) if rows else pa.table({})
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(f"column '{_mixed_column(rows)}' holds values of different types ({exc})") from None
+
+
+def _mixed_column(rows: list[dict[str, Any]]) -> str:
+    """The first column Arrow cannot type (only on this error path: dicts are Python objects)."""
+    for name in dict.fromkeys(k for r in rows for k in r):
+        try:
+            pa.array([r.get(name) for r in rows])
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return name
+    return "?"
+
+
 def to_arrow(rows: Any) -> pa.Table:
     if isinstance(rows, pa.Table):
         return rows
@@ -42,9 +61,7 @@ def to_arrow(rows: Any) -> pa.Table:
     if isinstance(rows, (str, Path)):
         return read_rows_file(rows)
     if isinstance(rows, list):
-        if not all(isinstance(r, dict) for r in rows):
-            raise InputError("a list of rows must hold dicts (column → value)")
-        return pa.Table.from_pylist(rows) if rows else pa.table({})
+        return _from_dicts(rows)
     if hasattr(rows, "to_arrow"):  # polars
         return rows.to_arrow()
     if type(rows).__module__.startswith("pandas"):

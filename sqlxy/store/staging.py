@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlxy.compiler.context import FeatureContext
+from sqlxy.compiler.context import SYSTEM_TYPES, FeatureContext
 from sqlxy.compiler.sqlparts import ident, literal
 from sqlxy.dialects.duckdb import TYPES
 from sqlxy.errors import InputError
 from sqlxy.graph import FeatureNode
 
-#: Columns resolve output carries that write accepts and drops (recomputed or informational).
-IGNORED_ON_WRITE = {"sqlxy_change", "sqlxy_stale_fields", "sqlxy_stale_reason", "sqlxy_provenance",
-                    "sqlxy_data_version"}
+#: Columns that resolve and read output carry and write accepts and drops: informational, or
+#: recomputed by the insert (sample hashes, versions, timestamps, run id).
+IGNORED_ON_WRITE = {"sqlxy_change", "sqlxy_stale_fields", "sqlxy_stale_reason"} | set(SYSTEM_TYPES)
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,17 @@ def _type_check(name: str, kind: str) -> Check:
     return Check(f"column '{name}' is not {kind}", f"({bad})", f"CAST({col} AS VARCHAR)")
 
 
+#: DuckDB type names of values that are not scalars: lists, arrays, structs, maps, unions.
+_NESTED_TYPE = r"^(STRUCT|MAP|UNION)|\]$"
+
+
 def _token_check(name: str, required: bool) -> Check:
     col = ident(name)
     text = f"CAST({col} AS VARCHAR)"
-    bad = f"{text} = '' OR {text} LIKE '%|%'"
+    bad = f"regexp_matches(typeof({col}), '{_NESTED_TYPE}') OR {text} = '' OR {text} LIKE '%|%'"
     if required:
         bad = f"{col} IS NULL OR {bad}"
-    what = "must be a non-empty version token without '|'"
+    what = "must be a non-empty version token (a scalar, without '|')"
     return Check(f"column '{name}' {what}", f"({bad})", f"COALESCE({text}, 'NULL')")
 
 
@@ -60,8 +64,11 @@ def _id_checks(node: FeatureNode, present: set[str]) -> list[Check]:
     return [Check(f"id column '{c}' is NULL", f"{ident(c)} IS NULL", "'NULL'") for c in required]
 
 
-def _check_names(node: FeatureNode, present: set[str], allowed: set[str], what: str) -> None:
-    unknown = sorted(present - allowed)
+def _check_names(node: FeatureNode, columns: list[str], allowed: set[str], what: str) -> None:
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise InputError(f"{node.key}: {what} has column(s) {', '.join(twice)} more than once")
+    unknown = sorted(set(columns) - allowed)
     if unknown:
         raise InputError(f"{node.key}: {what} has unknown column(s) {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(allowed - IGNORED_ON_WRITE))})")
@@ -89,7 +96,7 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
     versions = dict(node.spec.source.versions) if node.is_root and node.spec.source else {}
     allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
     allowed |= {f.prov_name for f in ctx.fields} | {f.dv_name for f in ctx.fields}
-    _check_names(node, present, allowed, "input")
+    _check_names(node, columns, allowed, "input")
     checks = _id_checks(node, present)
     checks += [_type_check(n, k) for n, k in node.columns.items() if n in present]
     provenance = []
@@ -120,7 +127,7 @@ def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Sta
     """Typed root samples for resolve: user columns and the input-version column of every field."""
     present = set(columns)
     versions = dict(node.spec.source.versions) if node.spec.source else {}
-    _check_names(node, present, set(node.columns) | set(versions.values()), "samples")
+    _check_names(node, columns, set(node.columns) | set(versions.values()), "samples")
     missing = sorted({v for v in versions.values() if v not in present})
     if missing:
         raise InputError(f"{node.key}: samples lack input-version column(s) {', '.join(missing)} "
