@@ -284,9 +284,7 @@ def _mapped(spec: FeatureSpec, field: FieldSpec, view: DepView,
             if unknown:
                 raise _fail(spec, f"fields_mapping.{name} names unknown field "
                                   f"'{view.upstream}:{unknown[0]}'", line)
-        if field.key in explicit:
-            return list(explicit[field.key])
-        mapping = "default"
+        return list(explicit.get(field.key, ()))  # fields it does not name read nothing of this dep
     if mapping == "none":
         return []
     if mapping == "all" or field.key not in upstream_fields:

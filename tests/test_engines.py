@@ -83,7 +83,8 @@ def test_stale_if_status_and_push(store: sqlxy.Store) -> None:
     stale = store.resolve("video/faces", stale_if="num_faces = 4").stale
     assert stale.num_rows == 13 and set(stale["sqlxy_stale_reason"].to_pylist()) == {"predicate"}
     status = {r["feature"]: r for r in store.status()}
-    assert status["video/faces"] == {"feature": "video/faces", "rows": 13, "new": 0, "stale": 0, "orphaned": 0}
+    assert status["video/faces"] == {"feature": "video/faces", "rows": 13, "new": 0, "stale": 0, "orphaned": 0,
+                                     "waiting_on": []}
     assert status["video/raw"]["rows"] == 3 and status["video/raw"]["new"] is None
     assert store.push() is True and store.push() is False
 

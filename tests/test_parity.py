@@ -24,8 +24,8 @@ def _configure(root: Path, engine: str, request: pytest.FixtureRequest, extra: s
     (root / "sqlxy.yaml").write_text(yaml.safe_dump(config) + extra, encoding="utf-8")
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location("expansion_example", REPO / "examples/expansion/run.py")
+def _example(name: str = "expansion"):
+    spec = importlib.util.spec_from_file_location(f"{name}_example", REPO / f"examples/{name}/run.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -56,6 +56,21 @@ def test_seed_walkthrough(engine: str, request: pytest.FixtureRequest, tmp_path:
     example.walkthrough(reference_dir)
     with sqlxy.load_project(engine_dir).store() as ours, sqlxy.load_project(reference_dir).store() as duck:
         for key in ("video/raw", "video/chunk", "video/faces"):
+            assert _hashes(ours, key) == _hashes(duck, key), key
+
+
+@pytest.mark.parametrize("name", ["aggregation", "overview"])
+def test_other_walkthroughs(engine: str, name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Aggregation groups (ordered string aggregation) and multi-feature graphs hash alike everywhere."""
+    example = _example(name)
+    reference_dir, engine_dir = tmp_path / "reference", tmp_path / "engine"
+    for folder, target in ((reference_dir, "duckdb"), (engine_dir, engine)):
+        folder.mkdir()
+        example.copy_project(folder)
+        _configure(folder, target, request)
+    assert dict(example.walkthrough(engine_dir)) == dict(example.walkthrough(reference_dir))
+    with sqlxy.load_project(engine_dir).store() as ours, sqlxy.load_project(reference_dir).store() as duck:
+        for key in ours.project.features:
             assert _hashes(ours, key) == _hashes(duck, key), key
 
 

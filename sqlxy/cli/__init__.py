@@ -111,7 +111,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         console.emit_json(rows)
     else:
-        console.table(rows, ["feature", "rows", "new", "stale", "orphaned"])
+        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on"])
     return 0
 
 

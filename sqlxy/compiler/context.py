@@ -77,6 +77,7 @@ class FeatureContext:
     carried: list[str]                       # quoted non-key columns of expected rows
     fields: list[FieldContext]
     deps: list[DepContext]
+    key_exprs: list[str]                     # SQL of each compare key over the joined deps
     lineage: str
     root: bool
     source: str | None                       # roots: relation holding the samples
@@ -106,10 +107,12 @@ class FeatureContext:
 def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: str) -> FeatureContext:
     node = graph[key]
     spec = node.spec
-    deps = [_dep_context(graph, config, node, view, i) for i, view in enumerate(node.deps)]
+    views = sorted(node.deps, key=lambda v: v.dep.optional)  # required deps first, in spec order
+    deps = [_dep_context(graph, config, node, view, i) for i, view in enumerate(views)]
     fields = [_field_context(node, f.key, config, deps) for f in spec.fields]
     by_key = sorted(fields, key=lambda f: f.key.encode())
     keys = [ident(k) for k in node.compare_keys]
+    key_exprs = _join_deps(deps, keys)
     return FeatureContext(
         key=key, version=versions.features[key], project_version=versions.project,
         table=table_ref(config.table_prefix + spec.table, config.schema),
@@ -117,7 +120,7 @@ def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: 
         columns=[(ident(n), TYPES[t]) for n, t in node.columns.items()], column_names=list(node.columns),
         user_columns=[ident(n) for n in node.columns],
         carried=[c for c in _expected_columns(node) if c not in keys],
-        fields=fields, deps=deps, lineage=node.lineage, root=node.is_root,
+        fields=fields, deps=deps, key_exprs=key_exprs, lineage=node.lineage, root=node.is_root,
         source=_source_relation(node, config),
         sample_provenance=hash_sql([column(f.prov_name) for f in by_key], config.hash,
                                    config.hash_length),
@@ -175,13 +178,29 @@ def _dep_context(graph: FeatureGraph, config: Config, node: FeatureNode, view: D
         dv_columns=[ident(a) for a in dv_aliases],
         filter=view.filter.sql(SOURCE) if view.filter is not None else None,
         lineage=view.lineage, keys=[ident(k) for k in view.keys],
-        join="LEFT JOIN" if view.dep.optional else "INNER JOIN",
-        join_on=[(ident(k), ident(k)) for k in view.keys], relation=alias,
+        join="LEFT JOIN" if view.dep.optional else "INNER JOIN", relation=alias,
     )
     if view.lineage == "aggregation":
         context.relation = f"{alias}_groups"
         context.group_values = [(ident(a), _group_hash(member_ids, a, config)) for a in dv_aliases]
     return context
+
+
+def _join_deps(deps: list[DepContext], keys: list[str]) -> list[str]:
+    """Join conditions of every dep after the first, and the SQL of each compare key.
+
+    Required deps are inner-joined and optional ones left-joined to the first (required) dep; when
+    every dep is optional they are full-outer-joined and each key is the first non-NULL one.
+    """
+    all_optional = len(deps) > 1 and all(d.join == "LEFT JOIN" for d in deps)
+    exprs = [f"{deps[0].relation}.{k}" for k in keys] if deps else []
+    for i, dep in enumerate(deps[1:], start=1):
+        if all_optional:
+            dep.join = "FULL OUTER JOIN"
+        dep.join_on = [(expr, f"{dep.relation}.{k}") for expr, k in zip(exprs, keys, strict=True)]
+        if all_optional:
+            exprs = [f"COALESCE({', '.join(d.relation + '.' + k for d in deps[:i + 1])})" for k in keys]
+    return exprs
 
 
 def _group_hash(member_ids: list[str], dv_alias: str, config: Config) -> str:

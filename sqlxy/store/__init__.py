@@ -235,7 +235,18 @@ class Store:
         return {"written": written, "retired": retired}
 
     def status(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
-        return [self._status(key) for key in keys or self.project.features]
+        """Per feature: current rows, new / stale / orphaned counts, and `waiting_on`: the upstream
+        features (direct or not) that have work pending, so this one will change once they run."""
+        rows = {key: self._status(key) for key in self.project.graph.select(keys)}
+        for key, row in rows.items():
+            waiting: set[str] = set()
+            for dep in self.project.graph[key].deps:
+                upstream = rows.get(dep.upstream) or self._status(dep.upstream)
+                if any(upstream[c] for c in CHANGES):
+                    waiting.add(dep.upstream)
+                waiting |= set(upstream.get("waiting_on", []))
+            row["waiting_on"] = sorted(waiting)
+        return list(rows.values())
 
     def _status(self, key: str) -> dict[str, Any]:
         node = self.project.graph[key]

@@ -31,7 +31,7 @@ WITH upstream_0 AS (
   ) AS renamed
 ), expected_fields AS (
   SELECT
-    upstream_0.`video_id`,
+    upstream_0.`video_id` AS `video_id`,
     `path`,
     `duration_s`,
     TO_HEX(

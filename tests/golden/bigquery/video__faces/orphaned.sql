@@ -31,7 +31,7 @@ WITH upstream_0 AS (
   ) AS renamed
 ), expected_fields AS (
   SELECT
-    upstream_0.`video_chunk_id`,
+    upstream_0.`video_chunk_id` AS `video_chunk_id`,
     `video_id`,
     TO_HEX(
       MD5(

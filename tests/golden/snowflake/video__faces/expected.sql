@@ -31,7 +31,7 @@ WITH upstream_0 AS (
   ) AS renamed
 ), expected_fields AS (
   SELECT
-    upstream_0."video_chunk_id",
+    upstream_0."video_chunk_id" AS "video_chunk_id",
     "video_id",
     MD5(
       'video/faces:faces|__initial__|video/chunk:frames|' || COALESCE("sqlxy_dv_0__frames", '')
