@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pyarrow as pa
 import pytest
@@ -38,6 +39,16 @@ def seed_project(seed_dir: Path) -> sqlxy.Project:
 def seed_store(seed_project: sqlxy.Project) -> Iterator[sqlxy.Store]:
     with seed_project.store() as store:
         yield store
+
+
+def load_example(name: str) -> ModuleType:
+    """examples/<name>/run.py as a module, to drive its walkthrough from a test."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{name}_example", REPO / f"examples/{name}/run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_features(root: Path, files: dict[str, str], config: str | None = None) -> Path:

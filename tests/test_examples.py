@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -12,18 +11,11 @@ import pyarrow.compute as pc
 
 import sqlxy
 
-from .conftest import REPO, SEED_VIDEOS
-
-
-def _load_example():
-    spec = importlib.util.spec_from_file_location("expansion_example", REPO / "examples/expansion/run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .conftest import REPO, SEED_VIDEOS, load_example
 
 
 def test_seed_walkthrough_steps(tmp_path: Path) -> None:
-    example = _load_example()
+    example = load_example("expansion")
     steps = dict(example.walkthrough(example.copy_project(tmp_path)))
     first, second, bump, last = steps.values()
     assert first["video/raw"]["new"] == 3

@@ -4,7 +4,6 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,7 +14,7 @@ import sqlxy
 from sqlxy import provenance as ref
 from sqlxy.cli import main
 
-from .conftest import REPO, write_features
+from .conftest import REPO, load_example, write_features
 from .engines import postgres_dsn, target_config  # noqa: F401  (fixture)
 
 
@@ -29,17 +28,10 @@ def _project(root: Path, files: dict[str, str], engine: str, request: pytest.Fix
     return sqlxy.load_project(root)
 
 
-def _example(name: str):
-    spec = importlib.util.spec_from_file_location(f"{name}_example", REPO / f"examples/{name}/run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # -- examples --------------------------------------------------------------------------------
 
 def test_aggregation_walkthrough(tmp_path: Path) -> None:
-    example = _example("aggregation")
+    example = load_example("aggregation")
     steps = dict(example.walkthrough(example.copy_project(tmp_path)))
     first, rerun, rerecorded, new_member, removed = (s["speaker/embedding"] for s in steps.values())
     assert first["new"] == 2  # one increment row per group, never one per member
@@ -49,7 +41,7 @@ def test_aggregation_walkthrough(tmp_path: Path) -> None:
 
 
 def test_overview_walkthrough(tmp_path: Path) -> None:
-    example = _example("overview")
+    example = load_example("overview")
     steps = dict(example.walkthrough(example.copy_project(tmp_path)))
     bump = steps["3. audio code_version 1 → 2, run"]
     assert bump["video/crop"]["stale_fields"] == ["audio"] and bump["video/crop"]["stale"] == 2

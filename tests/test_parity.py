@@ -3,7 +3,6 @@ the Python reference: unicode ids, a missing optional upstream, md5 and truncate
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +12,7 @@ import yaml
 import sqlxy
 from sqlxy import provenance as ref
 
-from .conftest import REPO, write_features
+from .conftest import load_example, write_features
 from .engines import ENGINES, postgres_dsn, spark_session, target_config  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.parametrize("engine", ENGINES)
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.parametrize("engine", ENGINES)
 def _configure(root: Path, engine: str, request: pytest.FixtureRequest, extra: str = "") -> None:
     config = target_config(engine, request, root)
     (root / "sqlxy.yaml").write_text(yaml.safe_dump(config) + extra, encoding="utf-8")
-
-
-def _example(name: str = "expansion"):
-    spec = importlib.util.spec_from_file_location(f"{name}_example", REPO / f"examples/{name}/run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 HASH_COLUMNS = ("sqlxy_provenance", "sqlxy_data_version")
@@ -43,7 +35,7 @@ def _hashes(store: sqlxy.Store, key: str) -> list[dict[str, object]]:
 
 
 def test_seed_walkthrough(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    example = _example()
+    example = load_example("expansion")
     reference_dir, engine_dir = tmp_path / "reference", tmp_path / "engine"
     for folder, name in ((reference_dir, "duckdb"), (engine_dir, engine)):
         folder.mkdir()
@@ -62,7 +54,7 @@ def test_seed_walkthrough(engine: str, request: pytest.FixtureRequest, tmp_path:
 @pytest.mark.parametrize("name", ["aggregation", "overview"])
 def test_other_walkthroughs(engine: str, name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Aggregation groups (ordered string aggregation) and multi-feature graphs hash alike everywhere."""
-    example = _example(name)
+    example = load_example(name)
     reference_dir, engine_dir = tmp_path / "reference", tmp_path / "engine"
     for folder, target in ((reference_dir, "duckdb"), (engine_dir, engine)):
         folder.mkdir()
