@@ -161,3 +161,12 @@ def test_write_accepts_dataframes_and_dicts(seed_store: sqlxy.Store, kind: str) 
                  "polars": lambda t: __import__("polars").from_arrow(t), "dicts": lambda t: t.to_pylist()}
     assert seed_store.write("video/raw", converted[kind](rows)) == 3
     assert seed_store.read("video/raw").num_rows == 3
+
+
+def test_duckdb_target_config_is_applied(tmp_path: Path) -> None:
+    write_features(tmp_path, {"clip.yaml": SOURCED.format(kind="table: raw_clips")},
+                   "targets:\n  dev: {type: duckdb, path: db.duckdb, config: {memory_limit: 300MB, threads: 1}}\n")
+    with sqlxy.load_project(tmp_path).store() as store:
+        settings = store.adapter.fetch_arrow("SELECT current_setting('threads') AS t, "
+                                             "current_setting('memory_limit') AS m").to_pylist()[0]
+    assert settings["t"] == 1 and settings["m"].startswith("286")  # 300 MB in MiB

@@ -66,7 +66,7 @@ class Compiler:
     def statements(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
                    where: str | None = None, run_id: str | None = None, include_deleted: bool = False,
                    missing: tuple[str, ...] | None = None, row_filter: str | None = None,
-                   partial: bool = False) -> list[str]:
+                   partial: bool = False, increment_relation: str | None = None) -> list[str]:
         """The statements of one query, each generated for `dialect`.
 
         `missing` limits `extend` to the columns a table lacks (not every engine has
@@ -77,7 +77,7 @@ class Compiler:
             f=context, stale_if=f"({stale_if})" if stale_if else "FALSE",
             where=f"({where})" if where else "FALSE", input=ident(INPUT_RELATION),
             now=NOW_UTC, run_id=literal(run_id) if run_id else "CAST(NULL AS VARCHAR)",
-            order_latest=context.order_latest, include_deleted=include_deleted,
+            include_deleted=include_deleted, increment_relation=increment_relation,
             missing=context.typed_columns(missing), row_filter=row_filter, partial=partial)
         return list(transpile(text, dialect))
 

@@ -84,7 +84,6 @@ class FeatureContext:
     sample_provenance: str
     sample_data_version: str
     generate: dict[str, object] | None
-    order_latest: str
     params: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -127,10 +126,6 @@ def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: 
         sample_data_version=hash_sql([column(f.dv_name) for f in by_key], config.hash,
                                      config.hash_length),
         generate=_generate_context(node),
-        order_latest=", ".join([ident("sqlxy_updated_at") + " DESC",
-                                f"CASE WHEN {ident('sqlxy_deleted_at')} IS NULL THEN 1 ELSE 0 END",
-                                ident("sqlxy_provenance") + " DESC",
-                                ident("sqlxy_data_version") + " DESC"]),
     )
 
 

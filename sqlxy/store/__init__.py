@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlxy.project import Project
 
 HISTORY_TABLE = "sqlxy_graph_history"
+INCREMENT_RELATION = "sqlxy_increment"
 CHANGES = ("new", "stale", "orphaned")
 
 
@@ -222,15 +223,19 @@ class Store:
         if node.is_root:
             self._check_versions(key)
         before = self._table_rows(key)
-        (rows_sql,) = self.project.compiler.statements(key, "materialize", self.adapter.dialect, run_id=run_id)
+        (increment_sql,) = self.project.compiler.statements(key, "resolve", self.adapter.dialect)
+        staged = {"increment_relation": ident(INCREMENT_RELATION), "run_id": run_id}
+        (rows_sql,) = self.project.compiler.statements(key, "materialize", self.adapter.dialect, **staged)
         with self.adapter.transaction():
+            self.adapter.stage_query(INCREMENT_RELATION, increment_sql)  # computed once, read twice
             self.adapter.stage_query(INPUT_RELATION, rows_sql)
             try:
                 written = self._count(self._native(f"SELECT * FROM {ident(INPUT_RELATION)}"))
-                self.run(key, "retire_orphaned", run_id=run_id)
+                self.run(key, "retire_orphaned", **staged)
                 self.run(key, "insert", run_id=run_id)
             finally:
                 self.adapter.unstage(INPUT_RELATION)
+                self.adapter.unstage(INCREMENT_RELATION)
         retired = self._table_rows(key) - before - written
         return {"written": written, "retired": retired}
 

@@ -27,8 +27,9 @@ class DuckDBAdapter:
             full = Path(path) if Path(path).is_absolute() else root / path
             full.parent.mkdir(parents=True, exist_ok=True)
             path = str(full)
+        config = {k: str(v) for k, v in (settings.get("config") or {}).items()}
         try:
-            return cls(duckdb.connect(path), owned=True)
+            return cls(duckdb.connect(path, config=config), owned=True)
         except duckdb.Error as exc:
             raise TargetError(f"cannot open DuckDB database {path}: {exc}") from None
 

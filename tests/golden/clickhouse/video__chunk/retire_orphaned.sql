@@ -39,10 +39,7 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (
-            PARTITION BY "video_id"
-            ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-          ) AS sqlxy_rank
+          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
         FROM "video__raw"
       ) AS ranked
       WHERE
@@ -76,7 +73,6 @@ WITH upstream_0 AS (
 ), expected AS (
   SELECT
     *,
-    LOWER(HEX(MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"))) AS "sqlxy_provenance",
     1 AS sqlxy_present
   FROM expected_fields
 ), current_groups AS (
@@ -134,10 +130,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (
-          PARTITION BY "video_chunk_id"
-          ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-        ) AS sqlxy_rank
+        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
       FROM "video__chunk"
     ) AS ranked
     WHERE
@@ -171,7 +164,7 @@ WITH upstream_0 AS (
     "duration_s",
     "sqlxy_provenance__audio",
     "sqlxy_provenance__frames",
-    "sqlxy_provenance",
+    LOWER(HEX(MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"))) AS "sqlxy_provenance",
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(
@@ -219,8 +212,20 @@ SELECT
   cur."sqlxy_feature_version",
   cur."sqlxy_project_version",
   cur."sqlxy_created_at",
-  CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
-  CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
+  GREATEST(
+    CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1' MICROSECOND,
+      CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
+    )
+  ),
+  GREATEST(
+    CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1' MICROSECOND,
+      CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
+    )
+  ),
   CAST(NULL AS Nullable(String))
 FROM (
   SELECT
@@ -262,10 +267,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (
-        PARTITION BY "video_chunk_id"
-        ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-      ) AS sqlxy_rank
+      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
     FROM "video__chunk"
   ) AS ranked
   WHERE

@@ -19,10 +19,7 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (
-            PARTITION BY "video_chunk_id"
-            ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-          ) AS sqlxy_rank
+          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
         FROM "video__chunk"
       ) AS ranked
       WHERE
@@ -48,7 +45,6 @@ WITH upstream_0 AS (
 ), expected AS (
   SELECT
     *,
-    LOWER(HEX(MD5("sqlxy_provenance__faces"))) AS "sqlxy_provenance",
     1 AS sqlxy_present
   FROM expected_fields
 ), current_groups AS (
@@ -87,10 +83,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (
-          PARTITION BY "video_chunk_id"
-          ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-        ) AS sqlxy_rank
+        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
       FROM "video__faces"
     ) AS ranked
     WHERE
@@ -119,7 +112,7 @@ WITH upstream_0 AS (
     CASE WHEN sqlxy_in_expected = 1 THEN "video_chunk_id" ELSE "sqlxy_current_1" END AS "video_chunk_id",
     "video_id",
     "sqlxy_provenance__faces",
-    "sqlxy_provenance",
+    LOWER(HEX(MD5("sqlxy_provenance__faces"))) AS "sqlxy_provenance",
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(

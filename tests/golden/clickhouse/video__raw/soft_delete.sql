@@ -29,8 +29,20 @@ SELECT
   cur."sqlxy_feature_version",
   cur."sqlxy_project_version",
   cur."sqlxy_created_at",
-  CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
-  CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
+  GREATEST(
+    CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1' MICROSECOND,
+      CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
+    )
+  ),
+  GREATEST(
+    CAST(now64(6, 'UTC') AS Nullable(DateTime64(6))),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1' MICROSECOND,
+      CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
+    )
+  ),
   CAST(NULL AS Nullable(String))
 FROM (
   SELECT
@@ -66,10 +78,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (
-        PARTITION BY "video_id"
-        ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-      ) AS sqlxy_rank
+      ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
     FROM "video__raw"
   ) AS ranked
   WHERE

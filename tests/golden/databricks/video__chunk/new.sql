@@ -19,10 +19,7 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (
-            PARTITION BY `video_id`
-            ORDER BY `sqlxy_updated_at` DESC, CASE WHEN `sqlxy_deleted_at` IS NULL THEN 1 ELSE 0 END NULLS LAST, `sqlxy_provenance` DESC, `sqlxy_data_version` DESC
-          ) AS sqlxy_rank
+          ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM `video__raw`
       ) AS ranked
       WHERE
@@ -46,7 +43,6 @@ WITH upstream_0 AS (
 ), expected AS (
   SELECT
     *,
-    MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`) AS `sqlxy_provenance`,
     1 AS sqlxy_present
   FROM expected_fields
 ), current_groups AS (
@@ -104,10 +100,7 @@ WITH upstream_0 AS (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
-        ROW_NUMBER() OVER (
-          PARTITION BY `video_chunk_id`
-          ORDER BY `sqlxy_updated_at` DESC, CASE WHEN `sqlxy_deleted_at` IS NULL THEN 1 ELSE 0 END NULLS LAST, `sqlxy_provenance` DESC, `sqlxy_data_version` DESC
-        ) AS sqlxy_rank
+        ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM `video__chunk`
     ) AS ranked
     WHERE
@@ -141,7 +134,7 @@ WITH upstream_0 AS (
     `duration_s`,
     `sqlxy_provenance__audio`,
     `sqlxy_provenance__frames`,
-    `sqlxy_provenance`,
+    MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`) AS `sqlxy_provenance`,
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(

@@ -28,7 +28,13 @@ SELECT
     sqlxy_first_created_at,
     CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
   ),
-  CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+  GREATEST(
+    CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+    COALESCE(
+      sqlxy_last_updated_at + INTERVAL '1' MICROSECOND,
+      CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
+    )
+  ),
   CAST(NULL AS TIMESTAMP_NTZ),
   sqlxy_run_id
 FROM (
@@ -39,12 +45,14 @@ FROM (
     staged.`sqlxy_provenance__faces`,
     COALESCE(staged.`sqlxy_data_version__faces`, staged.`sqlxy_provenance__faces`) AS `sqlxy_data_version__faces`,
     staged.sqlxy_run_id,
-    first_rows.sqlxy_first_created_at
+    first_rows.sqlxy_first_created_at,
+    first_rows.sqlxy_last_updated_at
   FROM `sqlxy_input` AS staged
   LEFT JOIN (
     SELECT
       `video_chunk_id`,
-      MIN(`sqlxy_created_at`) AS sqlxy_first_created_at
+      MIN(`sqlxy_created_at`) AS sqlxy_first_created_at,
+      MAX(`sqlxy_updated_at`) AS sqlxy_last_updated_at
     FROM `video__faces`
     WHERE
       `video_chunk_id` IN (

@@ -10,7 +10,6 @@ WITH expected_fields AS (
 ), expected AS (
   SELECT
     *,
-    MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`) AS `sqlxy_provenance`,
     1 AS sqlxy_present
   FROM expected_fields
 )
@@ -20,5 +19,5 @@ SELECT
   `duration_s`,
   `sqlxy_provenance__audio`,
   `sqlxy_provenance__frames`,
-  `sqlxy_provenance`
+  MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`) AS `sqlxy_provenance`
 FROM expected

@@ -35,8 +35,20 @@ SELECT
   cur."sqlxy_feature_version",
   cur."sqlxy_project_version",
   cur."sqlxy_created_at",
-  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
-  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1' MICROSECOND,
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1' MICROSECOND,
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
   CAST(NULL AS TEXT)
 FROM (
   SELECT
@@ -78,11 +90,28 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (
-        PARTITION BY "video_chunk_id"
-        ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-      ) AS sqlxy_rank
-    FROM "video__chunk"
+      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+    FROM (
+      SELECT
+        *
+      FROM "video__chunk"
+      WHERE
+        "video_chunk_id" IN (
+          SELECT
+            "video_chunk_id"
+          FROM (
+            SELECT
+              *
+            FROM "video__chunk"
+            WHERE
+              "video_id" IN (
+                SELECT
+                  "video_id"
+                FROM "sqlxy_input"
+              )
+          ) AS touched
+        )
+    ) AS candidates
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -115,7 +144,13 @@ SELECT
   'd547c73f9e656e12da5b2ff668169d60',
   '5a44bd87044753c7ee1735bc17bf8d14',
   COALESCE(sqlxy_first_created_at, CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)),
-  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      sqlxy_last_updated_at + INTERVAL '1' MICROSECOND,
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
   CAST(NULL AS TIMESTAMP),
   sqlxy_run_id
 FROM (
@@ -131,12 +166,14 @@ FROM (
     staged."sqlxy_provenance__frames",
     COALESCE(staged."sqlxy_data_version__frames", staged."sqlxy_provenance__frames") AS "sqlxy_data_version__frames",
     staged.sqlxy_run_id,
-    first_rows.sqlxy_first_created_at
+    first_rows.sqlxy_first_created_at,
+    first_rows.sqlxy_last_updated_at
   FROM "sqlxy_input" AS staged
   LEFT JOIN (
     SELECT
       "video_chunk_id",
-      MIN("sqlxy_created_at") AS sqlxy_first_created_at
+      MIN("sqlxy_created_at") AS sqlxy_first_created_at,
+      MAX("sqlxy_updated_at") AS sqlxy_last_updated_at
     FROM "video__chunk"
     WHERE
       "video_chunk_id" IN (

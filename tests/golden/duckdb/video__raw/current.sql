@@ -32,10 +32,7 @@ FROM (
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
     "sqlxy_run_id",
-    ROW_NUMBER() OVER (
-      PARTITION BY "video_id"
-      ORDER BY "sqlxy_updated_at" DESC, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC, "sqlxy_data_version" DESC
-    ) AS sqlxy_rank
+    ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
   FROM "video__raw"
 ) AS ranked
 WHERE

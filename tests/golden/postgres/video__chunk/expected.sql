@@ -19,10 +19,7 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (
-            PARTITION BY "video_id"
-            ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
-          ) AS sqlxy_rank
+          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
         FROM "video__raw"
       ) AS ranked
       WHERE
@@ -46,7 +43,6 @@ WITH upstream_0 AS (
 ), expected AS (
   SELECT
     *,
-    MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance",
     1 AS sqlxy_present
   FROM expected_fields
 )
@@ -56,5 +52,5 @@ SELECT
   "duration_s",
   "sqlxy_provenance__audio",
   "sqlxy_provenance__frames",
-  "sqlxy_provenance"
+  MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance"
 FROM expected

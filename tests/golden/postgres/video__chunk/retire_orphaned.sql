@@ -39,10 +39,7 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (
-            PARTITION BY "video_id"
-            ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
-          ) AS sqlxy_rank
+          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
         FROM "video__raw"
       ) AS ranked
       WHERE
@@ -66,7 +63,6 @@ WITH upstream_0 AS (
 ), expected AS (
   SELECT
     *,
-    MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance",
     1 AS sqlxy_present
   FROM expected_fields
 ), current_groups AS (
@@ -124,10 +120,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (
-          PARTITION BY "video_chunk_id"
-          ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
-        ) AS sqlxy_rank
+        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
       FROM "video__chunk"
     ) AS ranked
     WHERE
@@ -161,7 +154,7 @@ WITH upstream_0 AS (
     "duration_s",
     "sqlxy_provenance__audio",
     "sqlxy_provenance__frames",
-    "sqlxy_provenance",
+    MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance",
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(CASE
@@ -206,8 +199,20 @@ SELECT
   cur."sqlxy_feature_version",
   cur."sqlxy_project_version",
   cur."sqlxy_created_at",
-  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
-  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
   CAST(NULL AS TEXT)
 FROM (
   SELECT
@@ -249,10 +254,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (
-        PARTITION BY "video_chunk_id"
-        ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
-      ) AS sqlxy_rank
+      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
     FROM "video__chunk"
   ) AS ranked
   WHERE

@@ -25,7 +25,13 @@ SELECT
   'f72fbd977c66cebce5c71071e96bc174',
   '5a44bd87044753c7ee1735bc17bf8d14',
   COALESCE(sqlxy_first_created_at, CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)),
-  CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      sqlxy_last_updated_at + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
   CAST(NULL AS TIMESTAMP),
   sqlxy_run_id
 FROM (
@@ -36,12 +42,14 @@ FROM (
     staged."sqlxy_provenance__faces",
     COALESCE(staged."sqlxy_data_version__faces", staged."sqlxy_provenance__faces") AS "sqlxy_data_version__faces",
     staged.sqlxy_run_id,
-    first_rows.sqlxy_first_created_at
+    first_rows.sqlxy_first_created_at,
+    first_rows.sqlxy_last_updated_at
   FROM "sqlxy_input" AS staged
   LEFT JOIN (
     SELECT
       "video_chunk_id",
-      MIN("sqlxy_created_at") AS sqlxy_first_created_at
+      MIN("sqlxy_created_at") AS sqlxy_first_created_at,
+      MAX("sqlxy_updated_at") AS sqlxy_last_updated_at
     FROM "video__faces"
     WHERE
       "video_chunk_id" IN (

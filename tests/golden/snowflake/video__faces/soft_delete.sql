@@ -25,8 +25,20 @@ SELECT
   cur."sqlxy_feature_version",
   cur."sqlxy_project_version",
   cur."sqlxy_created_at",
-  CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
-  CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
+  GREATEST_IGNORE_NULLS(
+    CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ)
+    )
+  ),
+  GREATEST_IGNORE_NULLS(
+    CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ)
+    )
+  ),
   CAST(NULL AS VARCHAR)
 FROM (
   SELECT
@@ -58,10 +70,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (
-        PARTITION BY "video_chunk_id"
-        ORDER BY "sqlxy_updated_at" DESC NULLS LAST, CASE WHEN "sqlxy_deleted_at" IS NULL THEN 1 ELSE 0 END, "sqlxy_provenance" DESC NULLS LAST, "sqlxy_data_version" DESC NULLS LAST
-      ) AS sqlxy_rank
+      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
     FROM "video__faces"
   ) AS ranked
   WHERE

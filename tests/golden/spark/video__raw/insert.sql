@@ -32,7 +32,13 @@ SELECT
     sqlxy_first_created_at,
     CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
   ),
-  CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+  GREATEST(
+    CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+    COALESCE(
+      sqlxy_last_updated_at + INTERVAL '1' MICROSECOND,
+      CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
+    )
+  ),
   CAST(NULL AS TIMESTAMP_NTZ),
   sqlxy_run_id
 FROM (
@@ -45,12 +51,14 @@ FROM (
     staged.`sqlxy_provenance__frames`,
     COALESCE(staged.`sqlxy_data_version__frames`, staged.`sqlxy_provenance__frames`) AS `sqlxy_data_version__frames`,
     staged.sqlxy_run_id,
-    first_rows.sqlxy_first_created_at
+    first_rows.sqlxy_first_created_at,
+    first_rows.sqlxy_last_updated_at
   FROM `sqlxy_input` AS staged
   LEFT JOIN (
     SELECT
       `video_id`,
-      MIN(`sqlxy_created_at`) AS sqlxy_first_created_at
+      MIN(`sqlxy_created_at`) AS sqlxy_first_created_at,
+      MAX(`sqlxy_updated_at`) AS sqlxy_last_updated_at
     FROM `video__raw`
     WHERE
       `video_id` IN (

@@ -26,19 +26,6 @@ WITH expected_fields AS (
 ), expected AS (
   SELECT
     *,
-    LOWER(
-      TO_HEX(
-        MD5(
-          TO_UTF8(
-            CONCAT(
-              CAST("sqlxy_provenance__audio" AS VARCHAR),
-              CAST('|' AS VARCHAR),
-              CAST("sqlxy_provenance__frames" AS VARCHAR)
-            )
-          )
-        )
-      )
-    ) AS "sqlxy_provenance",
     1 AS sqlxy_present
   FROM expected_fields
 )
@@ -48,5 +35,17 @@ SELECT
   "duration_s",
   "sqlxy_provenance__audio",
   "sqlxy_provenance__frames",
-  "sqlxy_provenance"
+  LOWER(
+    TO_HEX(
+      MD5(
+        TO_UTF8(
+          CONCAT(
+            CAST("sqlxy_provenance__audio" AS VARCHAR),
+            CAST('|' AS VARCHAR),
+            CAST("sqlxy_provenance__frames" AS VARCHAR)
+          )
+        )
+      )
+    )
+  ) AS "sqlxy_provenance"
 FROM expected

@@ -53,7 +53,13 @@ SELECT
   '59c639645b227cf3364d36996d947590',
   '5a44bd87044753c7ee1735bc17bf8d14',
   COALESCE(sqlxy_first_created_at, CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP)),
-  CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP),
+  GREATEST(
+    CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP),
+    COALESCE(
+      sqlxy_last_updated_at + INTERVAL '1' MICROSECOND,
+      CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP)
+    )
+  ),
   CAST(NULL AS TIMESTAMP),
   sqlxy_run_id
 FROM (
@@ -66,12 +72,14 @@ FROM (
     staged."sqlxy_provenance__frames",
     COALESCE(staged."sqlxy_data_version__frames", staged."sqlxy_provenance__frames") AS "sqlxy_data_version__frames",
     staged.sqlxy_run_id,
-    first_rows.sqlxy_first_created_at
+    first_rows.sqlxy_first_created_at,
+    first_rows.sqlxy_last_updated_at
   FROM "sqlxy_input" AS staged
   LEFT JOIN (
     SELECT
       "video_id",
-      MIN("sqlxy_created_at") AS sqlxy_first_created_at
+      MIN("sqlxy_created_at") AS sqlxy_first_created_at,
+      MAX("sqlxy_updated_at") AS sqlxy_last_updated_at
     FROM "video__raw"
     WHERE
       "video_id" IN (
