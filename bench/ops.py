@@ -64,18 +64,10 @@ def connect(project_dir: Path, config: dict[str, str]) -> duckdb.DuckDBPyConnect
 
 @contextmanager
 def open_store(project_dir: Path, config: dict[str, str]) -> Iterator[Store]:
-    """The project's store on its default target; a DuckDB config (memory_limit, threads) is
-    applied by handing sqlxy a connection configured like the hand-written query's (a duckdb
-    target's `config:` in sqlxy.yaml does the same)."""
-    project = sqlxy.load_project(project_dir)
-    connection = connect(project_dir, config) if config else None
-    store = project.store(connection=connection)
-    try:
+    """The project's store on its default target, whose sqlxy.yaml carries the DuckDB `config`
+    (memory_limit, threads) the hand-written queries' connections get too."""
+    with sqlxy.load_project(project_dir).store() as store:
         yield store
-    finally:
-        store.close()
-        if connection is not None:
-            connection.close()
 
 
 def counts_of(change: pa.ChunkedArray) -> dict[str, int]:

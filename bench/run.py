@@ -222,22 +222,21 @@ def load_average() -> str:
 
 
 @contextmanager
-def project_dir(keep: str | None) -> Iterator[Path]:
-    """A copy of the project's features; the DuckDB file goes to its default target/sqlxy.duckdb."""
-    if keep:
-        path = Path(keep)
-        path.mkdir(parents=True)
-        shutil.copytree(FEATURES, path / "features")
-        yield path
-        return
+def project_dir(keep: str | None, config: dict[str, str]) -> Iterator[Path]:
+    """A copy of the project's features; the DuckDB file goes to its default target/sqlxy.duckdb,
+    opened with the DuckDB `config` given (sqlxy.yaml's duckdb target settings)."""
     with tempfile.TemporaryDirectory(prefix="sqlxy-bench-") as tmp:
-        shutil.copytree(FEATURES, Path(tmp) / "features")
-        yield Path(tmp)
+        path = Path(keep) if keep else Path(tmp)
+        path.mkdir(parents=True, exist_ok=not keep)
+        shutil.copytree(FEATURES, path / "features")
+        target = {"type": "duckdb", "path": "target/sqlxy.duckdb", **({"config": config} if config else {})}
+        (path / "sqlxy.yaml").write_text(json.dumps({"targets": {"dev": target}}), encoding="utf-8")
+        yield path
 
 
-def run(args: argparse.Namespace, duckdb_args: list[str]) -> str:
+def run(args: argparse.Namespace, config: dict[str, str], duckdb_args: list[str]) -> str:
     start = load_average()
-    with project_dir(args.keep) as path:
+    with project_dir(args.keep, config) as path:
         bench = Bench(path, args.videos, args.repeats, duckdb_args)
         bench.populate()
         unchanged = {k: counts() for k in KEYS}
@@ -284,7 +283,7 @@ def main() -> None:
 
         print(json.dumps(measure(args.measure, Path(args.project), args.key, args.videos, config)))
         return
-    print(run(args, flags))
+    print(run(args, config, flags))
 
 
 if __name__ == "__main__":

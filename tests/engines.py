@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,26 +41,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class EngineMissing(RuntimeError):
+    """An engine the caller asked for cannot be started here; the message says why."""
+
+
 def _as_postgres_user(command: list[str]) -> list[str]:
     """initdb and postgres refuse to run as root; run them as the postgres user then."""
     if os.geteuid() != 0:
         return command
     runuser = shutil.which("runuser")
     if runuser is None:
-        unavailable("running as root without runuser to start PostgreSQL as another user")
+        raise EngineMissing("running as root without runuser to start PostgreSQL as another user")
     return [runuser, "-u", "postgres", "--", *command]
 
 
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    """A PostgreSQL server in a temp dir on a free port, stopped at the end of the session."""
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A PostgreSQL server in a temp dir on a free port (the tests' and the benchmark's)."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
-        unavailable("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql-15")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        unavailable("psycopg is not installed: pip install 'sqlxy[postgres]'")
+        raise EngineMissing("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql-15")
     folder = Path(tempfile.mkdtemp(prefix="sqlxy-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
@@ -75,6 +76,24 @@ def postgres_dsn() -> Iterator[str]:
         subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """The session's PostgreSQL server, stopped at the end of the session."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed: pip install 'sqlxy[postgres]'")
+    try:
+        server = throwaway_postgres()
+        dsn = server.__enter__()
+    except EngineMissing as exc:
+        unavailable(str(exc))
+    try:
+        yield dsn
+    finally:
+        server.__exit__(None, None, None)
 
 
 def postgres_database(admin_dsn: str) -> str:

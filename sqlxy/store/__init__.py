@@ -314,17 +314,22 @@ def _rows(key: str, rows: Any) -> pa.Table:
 
 
 def _split(rows: pa.Table, keys: list[str]) -> Increment:
+    """new / stale / orphaned tables from the one resolve result.
+
+    Only option-taking compute functions are used: converting any Python value to Arrow makes
+    pyarrow import pandas, which costs more than the split itself on a first resolve.
+    """
     change = rows.column("sqlxy_change")
     payload = rows.drop_columns(["sqlxy_change"])
-    stale_extra = ["sqlxy_stale_fields", "sqlxy_stale_reason"]
-    new = payload.filter(pc.equal(change, "new")).drop_columns(stale_extra)
-    stale = payload.filter(pc.equal(change, "stale"))
-    listed = stale.column("sqlxy_stale_fields")
-    fields = pc.split_pattern(pc.if_else(pc.equal(listed, ""), None, listed), ",")
-    fields = pc.if_else(pc.is_null(fields), pa.scalar([], pa.list_(pa.string())), fields)
+    new = payload.filter(pc.match_substring(change, "new")).drop_columns(["sqlxy_stale_fields",
+                                                                          "sqlxy_stale_reason"])
+    stale = payload.filter(pc.match_substring(change, "stale"))
+    listed = stale.column("sqlxy_stale_fields").cast(pa.string())
+    fields = pc.split_pattern(listed, ",")  # "a,b" → [a, b], but "" → [""]
+    fields = pc.if_else(pc.match_substring_regex(listed, "^$"), pc.list_slice(fields, start=0, stop=0), fields)
     stale = stale.set_column(stale.schema.get_field_index("sqlxy_stale_fields"), "sqlxy_stale_fields",
                              fields)
-    orphaned = payload.filter(pc.equal(change, "orphaned")).select(keys)
+    orphaned = payload.filter(pc.match_substring(change, "orphaned")).select(keys)
     return Increment(new, stale, orphaned)
 
 
