@@ -39,7 +39,7 @@ def _text(data: dict[str, Any], fields: bool) -> str:
         if fields:
             for field in node["fields"]:
                 name = f"{node['key']}:{field}"
-                parents = [e["from"] for e in data["field_edges"] if e["to"] == name]
+                parents = [f"{e['from']} ({e['lineage']})" for e in data["field_edges"] if e["to"] == name]
                 lines.append(f"  {field}  <- {', '.join(parents) or 'input'}")
     return "\n".join(lines)
 
