@@ -317,20 +317,26 @@ def _split(rows: pa.Table, keys: list[str]) -> Increment:
     """new / stale / orphaned tables from the one resolve result.
 
     Only option-taking compute functions are used: converting any Python value to Arrow makes
-    pyarrow import pandas, which costs more than the split itself on a first resolve.
+    pyarrow import pandas, which costs more than the split itself on a first resolve. A change
+    that covers every row takes the table as it is, without copying it.
     """
     change = rows.column("sqlxy_change")
     payload = rows.drop_columns(["sqlxy_change"])
-    new = payload.filter(pc.match_substring(change, "new")).drop_columns(["sqlxy_stale_fields",
-                                                                          "sqlxy_stale_reason"])
-    stale = payload.filter(pc.match_substring(change, "stale"))
+    counts = {r["values"]: r["counts"] for r in pc.value_counts(change).to_pylist()}
+
+    def part(name: str) -> pa.Table:
+        if counts.get(name, 0) == rows.num_rows:
+            return payload
+        return payload.filter(pc.match_substring(change, name)) if counts.get(name) else payload.slice(0, 0)
+
+    new = part("new").drop_columns(["sqlxy_stale_fields", "sqlxy_stale_reason"])
+    stale = part("stale")
     listed = stale.column("sqlxy_stale_fields").cast(pa.string())
     fields = pc.split_pattern(listed, ",")  # "a,b" → [a, b], but "" → [""]
     fields = pc.if_else(pc.match_substring_regex(listed, "^$"), pc.list_slice(fields, start=0, stop=0), fields)
     stale = stale.set_column(stale.schema.get_field_index("sqlxy_stale_fields"), "sqlxy_stale_fields",
                              fields)
-    orphaned = payload.filter(pc.match_substring(change, "orphaned")).select(keys)
-    return Increment(new, stale, orphaned)
+    return Increment(new, stale, part("orphaned").select(keys))
 
 
 def new_run_id() -> str:
