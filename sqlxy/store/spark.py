@@ -28,6 +28,7 @@ def _builder(settings: dict[str, Any], root: Path) -> Any:
         home.mkdir(parents=True, exist_ok=True)
         builder = (SparkSession.builder.master(settings.get("master", "local[2]")).appName("sqlxy")
                    .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.shuffle.partitions", "4")
                    .config("spark.sql.warehouse.dir", str(home / "warehouse"))
                    .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
@@ -94,7 +95,7 @@ class SparkAdapter:
 
     def columns(self, table: str, schema: str | None) -> list[str] | None:
         database = schema or self.session.catalog.currentDatabase()
-        if not self.session.catalog.tableExists(table, database):
+        if not self.session.catalog.tableExists(f"`{database}`.`{table}`"):
             return None
         return self.session.table(f"`{database}`.`{table}`").columns
 
