@@ -3,13 +3,13 @@ materialize, status, push). Python orchestrates; every join, hash and comparison
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sqlxy.compiler import NOW_UTC, transpile
 from sqlxy.compiler.context import INPUT_RELATION, SAMPLES_RELATION, SYSTEM_TYPES
 from sqlxy.compiler.sqlparts import ident, literal, table_ref
 from sqlxy.errors import InputError
@@ -87,8 +87,6 @@ class Store:
 
     def _native(self, source_sql: str) -> str:
         """Store-built SQL (source dialect) in the target dialect."""
-        from sqlxy.compiler import transpile
-
         (statement,) = transpile(source_sql, self.adapter.dialect)
         return statement
 
@@ -267,29 +265,23 @@ class Store:
     def push(self) -> bool:
         """Record the graph once per distinct project version; False when already recorded."""
         history = table_ref(HISTORY_TABLE, self.project.config.schema)
-        from sqlxy.compiler import NOW_UTC, transpile
-
-        def run(sql: str) -> None:
-            for statement in transpile(sql, self.adapter.dialect):
-                self.adapter.execute(statement)
-
         if self.adapter.columns(HISTORY_TABLE, self.project.config.schema) is None:
-            run(f"CREATE TABLE {history} (project_version VARCHAR, feature_key VARCHAR, "
-                "feature_version VARCHAR, spec_hash VARCHAR, spec_json VARCHAR, pushed_at TIMESTAMP)")
-        versions = self.project.versions
-        (seen_sql,) = transpile(f"SELECT * FROM {history} WHERE project_version = {literal(versions.project)}",
-                                self.adapter.dialect)
-        if self._count(seen_sql):
+            self.adapter.execute(self._native(
+                f"CREATE TABLE {history} (project_version VARCHAR, feature_key VARCHAR, feature_version VARCHAR, "
+                "spec_hash VARCHAR, spec_json VARCHAR, pushed_at TIMESTAMP)"))
+        version = literal(self.project.versions.project)
+        if self._count(self._native(f"SELECT * FROM {history} WHERE project_version = {version}")):
             return False
-
-        def row(key: str) -> str:
-            spec_json = canonical_json(normalised_spec(self.project.graph[key].spec))
-            values = [versions.project, key, versions.features[key], versions.spec_hashes[key], spec_json]
-            return f"SELECT {', '.join(map(literal, values))}, {NOW_UTC}"
-
+        rows = " UNION ALL ".join(self._history_row(key) for key in self.project.features)
         with self.adapter.transaction():
-            run(f"INSERT INTO {history} " + " UNION ALL ".join(row(k) for k in self.project.features))
+            self.adapter.execute(self._native(f"INSERT INTO {history} {rows}"))
         return True
+
+    def _history_row(self, key: str) -> str:
+        versions = self.project.versions
+        spec_json = canonical_json(normalised_spec(self.project.graph[key].spec))
+        values = [versions.project, key, versions.features[key], versions.spec_hashes[key], spec_json]
+        return f"SELECT {', '.join(map(literal, values))}, {NOW_UTC}"
 
 
 class _Staged:
@@ -339,5 +331,3 @@ def _split(rows: pa.Table, keys: list[str]) -> Increment:
     return Increment(new, stale, part("orphaned").select(keys))
 
 
-def new_run_id() -> str:
-    return uuid.uuid4().hex
