@@ -109,6 +109,11 @@ FROM (
                   "video_id"
                 FROM "sqlxy_input"
               )
+              AND NOT "video_chunk_id" IN (
+                SELECT
+                  "video_chunk_id"
+                FROM "sqlxy_input"
+              )
           ) AS touched
         )
     ) AS candidates
