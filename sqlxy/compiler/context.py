@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from sqlxy.compiler.sqlparts import coalesced, column, hash_sql, ident, literal, table_ref
+from sqlxy.compiler.sqlparts import coalesced, column, hash_sql, ident, table_ref
 from sqlxy.config import Config
 from sqlxy.dialects import SOURCE
 from sqlxy.dialects.duckdb import TYPES
@@ -254,6 +254,3 @@ def _generate_context(node: FeatureNode) -> dict[str, object] | None:
         columns.append((ident(name), value))
     return {"count": parse(generate.count), "index": ident(generate.index), "columns": columns}
 
-
-def sql_literal(value: str) -> str:
-    return literal(value)
