@@ -91,12 +91,20 @@ class FeatureContext:
         per_field = [(f.prov, "VARCHAR") for f in self.fields] + [(f.dv, "VARCHAR") for f in self.fields]
         return per_field + [(ident(n), t) for n, t in SYSTEM_TYPES.items()]
 
+    @property
+    def field_column_names(self) -> list[str]:
+        """The per-field provenance and data-version columns, unquoted."""
+        return [f.prov_name for f in self.fields] + [f.dv_name for f in self.fields]
+
+    @property
+    def table_column_names(self) -> list[str]:
+        """Every column of the feature table, unquoted, in table order."""
+        return self.column_names + self.field_column_names + list(SYSTEM_TYPES)
+
     def typed_columns(self, only: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
         """(quoted name, type) of every table column, or of those whose plain name is in `only`."""
-        names = self.column_names + [f.prov_name for f in self.fields] + [f.dv_name for f in self.fields] + \
-            list(SYSTEM_TYPES)
         typed = self.columns + self.system_columns
-        return [t for name, t in zip(names, typed, strict=True) if only is None or name in only]
+        return [t for name, t in zip(self.table_column_names, typed, strict=True) if only is None or name in only]
 
     @property
     def all_columns(self) -> list[str]:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlxy.compiler import NOW_UTC, transpile
-from sqlxy.compiler.context import INPUT_RELATION, SAMPLES_RELATION, SYSTEM_TYPES
+from sqlxy.compiler.context import INPUT_RELATION, SAMPLES_RELATION
 from sqlxy.compiler.sqlparts import ident, literal, table_ref
 from sqlxy.errors import InputError
 from sqlxy.spec.sqlcheck import UnsafeSQL, parse_condition, referenced_columns
@@ -101,14 +101,11 @@ class Store:
             return
         if not self._ready and self.project.config.schema:
             self.adapter.execute(self._native(f"CREATE SCHEMA IF NOT EXISTS {ident(self.project.config.schema)}"))
-        node = self.project.graph[key]
         existing = self.adapter.columns(self.project.table(key), self.project.config.schema)
         if existing is None:
             self.run(key, "create")
         else:
-            ctx = self.project.compiler.context(key)
-            wanted = list(node.columns) + [f.prov_name for f in ctx.fields] + \
-                [f.dv_name for f in ctx.fields] + list(SYSTEM_TYPES)
+            wanted = self.project.compiler.context(key).table_column_names
             missing = tuple(c for c in wanted if c not in existing)
             if missing:
                 self.run(key, "extend", missing=missing)
@@ -166,9 +163,7 @@ class Store:
             tree = parse_condition(sql)
         except UnsafeSQL as exc:
             raise InputError(f"{what} '{sql}' {exc}") from None
-        ctx = self.project.compiler.context(key)
-        known = set(self.project.graph[key].columns) | set(SYSTEM_TYPES)
-        known |= {f.prov_name for f in ctx.fields} | {f.dv_name for f in ctx.fields}
+        known = set(self.project.compiler.context(key).table_column_names)
         unknown = sorted(referenced_columns(tree) - known)
         if unknown:
             raise InputError(f"{what} '{sql}' names unknown column '{unknown[0]}' of {key}")

@@ -95,7 +95,7 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
     present = set(columns)
     versions = dict(node.spec.source.versions) if node.is_root and node.spec.source else {}
     allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
-    allowed |= {f.prov_name for f in ctx.fields} | {f.dv_name for f in ctx.fields}
+    allowed |= set(ctx.field_column_names)
     _check_names(node, columns, allowed, "input")
     checks = _id_checks(node, present)
     checks += [_type_check(n, k) for n, k in node.columns.items() if n in present]
