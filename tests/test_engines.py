@@ -14,6 +14,7 @@ import yaml
 
 import sqlxy
 from sqlxy.compiler import transpile
+from sqlxy.compiler.sqlparts import table_ref
 
 from .conftest import REPO, SEED_VIDEOS, write_features
 from .engines import ENGINES, postgres_dsn, spark_session, target_config  # noqa: F401  (fixtures)
@@ -54,10 +55,13 @@ def test_soft_delete_orphans_downstream_and_materialize_retires(store: sqlxy.Sto
     _populate(store)
     assert store.delete("video/raw", "video_id = 'v2'") == 1
     assert sorted(store.read("video/raw")["video_id"].to_pylist()) == ["v1", "v3"]
+    assert store.read("video/raw", include_deleted=True).num_rows == 3
     assert store.resolve("video/chunk").orphaned.to_pylist() == [{"video_id": "v2"}]
     assert store.materialize("video/chunk") == {"written": 0, "retired": 5}
     orphaned = sorted(store.resolve("video/faces").orphaned["video_chunk_id"].to_pylist())
     assert orphaned == [f"v2_{i}" for i in range(5)]
+    # the sample comes back when its samples are resolved again
+    assert store.resolve("video/raw", samples=SEED_VIDEOS).new["video_id"].to_pylist() == ["v2"]
 
 
 def test_hard_delete_removes_every_row_of_the_samples(store: sqlxy.Store) -> None:
@@ -80,13 +84,20 @@ def test_rechunk_supersedes_missing_children(store: sqlxy.Store) -> None:
 
 def test_stale_if_status_and_push(store: sqlxy.Store) -> None:
     _populate(store)
-    stale = store.resolve("video/faces", stale_if="num_faces = 4").stale
+    stale = store.resolve("video/faces", stale_if="num_faces = 4").stale  # every chunk id is 4 long
     assert stale.num_rows == 13 and set(stale["sqlxy_stale_reason"].to_pylist()) == {"predicate"}
+    assert stale["sqlxy_stale_fields"].to_pylist()[0] == []
+    grouped = store.resolve("video/chunk", stale_if="chunk_index >= 4").stale
+    assert sorted(grouped["video_id"].to_pylist()) == ["v2", "v3"]  # parents with a 5th chunk
     status = {r["feature"]: r for r in store.status()}
     assert status["video/faces"] == {"feature": "video/faces", "rows": 13, "new": 0, "stale": 0, "orphaned": 0,
                                      "waiting_on": []}
     assert status["video/raw"]["rows"] == 3 and status["video/raw"]["new"] is None
     assert store.push() is True and store.push() is False
+    history = store.adapter.fetch_arrow(store._native(
+        f"SELECT * FROM {table_ref('sqlxy_graph_history', store.project.config.schema)}"))
+    assert sorted(history["feature_key"].to_pylist()) == ["video/chunk", "video/faces", "video/raw"]
+    assert set(history["project_version"].to_pylist()) == {store.project.versions.project}
 
 
 def test_rewrite_keeps_created_at(store: sqlxy.Store) -> None:
@@ -138,3 +149,5 @@ def test_added_field_extends_the_table(engine_dir: Path) -> None:
         stale = store.resolve("video/faces").stale
         assert stale.num_rows == 13
         assert {tuple(f) for f in stale["sqlxy_stale_fields"].to_pylist()} == {("boxes",)}
+        columns = store.adapter.columns("video__faces", store.project.config.schema)
+        assert "sqlxy_provenance__boxes" in columns and "sqlxy_data_version__boxes" in columns

@@ -1,4 +1,5 @@
-"""The store on DuckDB: writes, merge-on-read, deletes, predicates, materialize, push, atomicity."""
+"""DuckDB-only store behaviour: atomicity under a failing statement, root sources from a table or a
+query, input kinds, target config. Operations every engine shares are in test_engines.py."""
 
 from __future__ import annotations
 
@@ -26,51 +27,6 @@ def _all_rows(store: sqlxy.Store, key: str) -> int:
     return store.adapter.fetch_arrow(f'SELECT COUNT(*) AS n FROM "{store.project.table(key)}"')["n"][0].as_py()
 
 
-def test_soft_delete_hides_samples_and_orphans_downstream(seed_store: sqlxy.Store) -> None:
-    _run_all(seed_store)
-    assert seed_store.delete("video/raw", "video_id = 'v2'") == 1
-    assert sorted(seed_store.read("video/raw")["video_id"].to_pylist()) == ["v1", "v3"]
-    assert seed_store.read("video/raw", include_deleted=True).num_rows == 3
-    chunk = seed_store.resolve("video/chunk")
-    assert chunk.orphaned.to_pylist() == [{"video_id": "v2"}]
-    assert seed_store.materialize("video/chunk") == {"written": 0, "retired": 5}
-    orphaned = seed_store.resolve("video/faces").orphaned["video_chunk_id"].to_pylist()
-    assert sorted(orphaned) == [f"v2_{i}" for i in range(5)]
-    # the sample comes back when its samples are resolved again
-    assert seed_store.resolve("video/raw", samples=SEED_VIDEOS).new["video_id"].to_pylist() == ["v2"]
-
-
-def test_hard_delete_removes_history(seed_store: sqlxy.Store) -> None:
-    _run_all(seed_store)
-    seed_store.delete("video/faces", "video_chunk_id LIKE 'v1_%'")  # soft first: tombstones
-    before = _all_rows(seed_store, "video/faces")
-    removed = seed_store.delete("video/faces", "video_chunk_id LIKE 'v1_%'", hard=True)
-    assert removed == 6 and _all_rows(seed_store, "video/faces") == before - 6
-    assert seed_store.resolve("video/faces").new.num_rows == 3
-
-
-def test_rewrite_keeps_created_at_and_latest_row_wins(seed_store: sqlxy.Store) -> None:
-    _run_all(seed_store)
-    first = seed_store.read("video/faces", where="video_chunk_id = 'v1_0'").to_pylist()[0]
-    row = {k: v for k, v in first.items() if not k.startswith("sqlxy_") or "__" in k}
-    row["num_faces"] = 99
-    seed_store.write("video/faces", [row])
-    now = seed_store.read("video/faces", where="video_chunk_id = 'v1_0'").to_pylist()
-    assert len(now) == 1 and now[0]["num_faces"] == 99
-    assert now[0]["sqlxy_created_at"] == first["sqlxy_created_at"]
-    assert now[0]["sqlxy_updated_at"] > first["sqlxy_updated_at"]
-
-
-def test_stale_if_predicate(seed_store: sqlxy.Store) -> None:
-    _run_all(seed_store)
-    stale = seed_store.resolve("video/faces", stale_if="num_faces = 4").stale
-    assert stale.num_rows == 13  # every chunk id here is 4 characters long
-    assert set(stale["sqlxy_stale_reason"].to_pylist()) == {"predicate"}
-    assert stale["sqlxy_stale_fields"].to_pylist()[0] == []
-    grouped = seed_store.resolve("video/chunk", stale_if="chunk_index >= 4").stale
-    assert sorted(grouped["video_id"].to_pylist()) == ["v2", "v3"]  # parents with a 5th chunk
-
-
 def test_write_is_atomic(seed_store: sqlxy.Store, monkeypatch: pytest.MonkeyPatch) -> None:
     _run_all(seed_store)
     before = _all_rows(seed_store, "video/chunk")
@@ -88,14 +44,6 @@ def test_write_is_atomic(seed_store: sqlxy.Store, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(sqlxy.SqlxyError):
         seed_store.write("video/chunk", rows)  # the supersede ran, then the insert failed
     assert _all_rows(seed_store, "video/chunk") == before
-
-
-def test_push_records_each_project_version_once(seed_store: sqlxy.Store) -> None:
-    assert seed_store.push() is True
-    assert seed_store.push() is False
-    history = seed_store.adapter.fetch_arrow("SELECT * FROM sqlxy_graph_history")
-    assert sorted(history["feature_key"].to_pylist()) == ["video/chunk", "video/faces", "video/raw"]
-    assert set(history["project_version"].to_pylist()) == {seed_store.project.versions.project}
 
 
 SOURCED = """
@@ -131,20 +79,6 @@ def test_materialize_root_from_source(tmp_path: Path, kind: str) -> None:
         with pytest.raises(sqlxy.InputError, match="audio"):
             store.materialize("media/clip")
         assert _all_rows(store, "media/clip") == rows
-
-
-def test_new_field_adds_columns_and_makes_samples_stale_on_it(seed_dir: Path) -> None:
-    with sqlxy.load_project(seed_dir).store() as store:
-        _run_all(store)
-    faces = seed_dir / "features/video/faces.yaml"
-    faces.write_text(faces.read_text().replace(
-        "fields:\n", "fields:\n  - key: boxes\n    deps: [{feature: video/chunk, fields: [frames]}]\n"))
-    with sqlxy.load_project(seed_dir).store() as store:
-        stale = store.resolve("video/faces").stale
-        assert stale.num_rows == 13
-        assert set(map(tuple, stale["sqlxy_stale_fields"].to_pylist())) == {("boxes",)}
-        columns = store.adapter.columns("video__faces", None)
-        assert "sqlxy_provenance__boxes" in columns and "sqlxy_data_version__boxes" in columns
 
 
 def test_resolve_root_without_samples_or_source_is_a_clear_error(seed_store: sqlxy.Store) -> None:
