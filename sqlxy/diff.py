@@ -23,8 +23,8 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
 
 
 def diff_manifests(base: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per feature that differs: added, removed, version changed (with the fields), or
-    spec-only edits that leave versions as they are."""
+    """One row per feature that differs: added, removed, version changed (with the fields and the
+    reason), or spec-only edits that leave versions as they are."""
     rows = []
     old, new = base["features"], current["features"]
     for key in sorted(set(old) | set(new)):
@@ -33,7 +33,8 @@ def diff_manifests(base: dict[str, Any], current: dict[str, Any]) -> list[dict[s
         elif key not in new:
             rows.append({"feature": key, "change": "removed", "fields": sorted(old[key]["fields"])})
         elif old[key]["version"] != new[key]["version"]:
-            rows.append({"feature": key, "change": "version", "fields": _changed_fields(old[key], new[key])})
+            rows.append({"feature": key, "change": "version", "fields": _changed_fields(old[key], new[key]),
+                         "reason": _reason(old[key], new[key])})
         elif old[key]["spec_hash"] != new[key]["spec_hash"]:
             rows.append({"feature": key, "change": "spec only", "fields": []})
     return rows
@@ -43,3 +44,17 @@ def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     names = set(old["fields"]) | set(new["fields"])
     return sorted(n for n in names
                   if old["fields"].get(n, {}).get("version") != new["fields"].get(n, {}).get("version"))
+
+
+def _reason(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Why a feature's version changed: its SQL definition, a code_version of its own, or upstream
+    (a parent field's version, or a changed field-level mapping)."""
+    reasons = []
+    if old.get("definition") != new.get("definition"):
+        reasons.append("definition")
+    shared = set(old["fields"]) & set(new["fields"])
+    if any(old["fields"][n].get("code_version") != new["fields"][n].get("code_version") for n in shared):
+        reasons.append("code_version")
+    if set(old["fields"]) != set(new["fields"]):
+        reasons.append("fields")
+    return ", ".join(reasons) or "upstream"

@@ -8,8 +8,12 @@ from typing import Any
 from sqlxy.graph import FeatureGraph, fullname
 
 
-def graph_json(graph: FeatureGraph) -> dict[str, Any]:
-    nodes = [{"key": n.key, "fields": [f.key for f in n.spec.fields], "root": n.is_root} for n in graph]
+def graph_json(graph: FeatureGraph, definitions: dict[str, str] | None = None) -> dict[str, Any]:
+    """`definitions` (feature key → D, SPEC §4) marks the features whose SQL definition is part of
+    every field's version."""
+    definitions = definitions or {}
+    nodes = [{"key": n.key, "fields": [f.key for f in n.spec.fields], "root": n.is_root,
+              "definition": definitions.get(n.key)} for n in graph]
     edges = [{"from": d.upstream, "to": n.key, "lineage": d.lineage, "optional": d.dep.optional}
              for n in graph for d in n.deps]
     field_edges = [{"from": fullname(p), "to": fullname((n.key, f)), "lineage": _lineage(n, p[0])}
@@ -21,8 +25,8 @@ def _lineage(node: Any, upstream: str) -> str:
     return next(d.lineage for d in node.deps if d.upstream == upstream)
 
 
-def render(graph: FeatureGraph, fmt: str, fields: bool) -> str:
-    data = graph_json(graph)
+def render(graph: FeatureGraph, fmt: str, fields: bool, definitions: dict[str, str] | None = None) -> str:
+    data = graph_json(graph, definitions)
     if fmt == "json":
         return json.dumps(data if fields else {k: v for k, v in data.items() if k != "field_edges"},
                           indent=2)
@@ -40,7 +44,10 @@ def _text(data: dict[str, Any], fields: bool) -> str:
             for field in node["fields"]:
                 name = f"{node['key']}:{field}"
                 parents = [f"{e['from']} ({e['lineage']})" for e in data["field_edges"] if e["to"] == name]
-                lines.append(f"  {field}  <- {', '.join(parents) or 'input'}")
+                parents = parents or ["input"]
+                if node["definition"]:
+                    parents.append(f"SQL definition {node['definition']}")
+                lines.append(f"  {field}  <- {', '.join(parents)}")
     return "\n".join(lines)
 
 

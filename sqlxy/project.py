@@ -11,6 +11,7 @@ from sqlxy.compiler import Compiler
 from sqlxy.config import Config, load_config
 from sqlxy.errors import SpecError
 from sqlxy.graph import FeatureGraph
+from sqlxy.spec.definition import canonical_definition
 from sqlxy.spec.load import feature_files, read_documents
 from sqlxy.spec.model import FeatureSpec, parse_feature
 from sqlxy.versions import Versions, compute_versions
@@ -70,6 +71,8 @@ class Project:
                 "file": node.spec.file,
                 "version": self.versions.features[node.key],
                 "spec_hash": self.versions.spec_hashes[node.key],
+                "definition": self.versions.definitions.get(node.key),
+                "definition_sql": canonical_definition(node.spec),
                 "id_columns": list(node.spec.id_columns),
                 "columns": node.columns,
                 "lineage": node.lineage,

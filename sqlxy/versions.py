@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlxy.graph import FeatureGraph, FieldRef, fullname
 from sqlxy.provenance import digest, join
+from sqlxy.spec.definition import canonical_definition
 from sqlxy.spec.model import FeatureSpec
 
 
@@ -19,6 +20,11 @@ class Versions:
     spec_hashes: dict[str, str]
     project: str
     project_spec_hash: str
+    definitions: dict[str, str] = dataclasses.field(default_factory=dict)  # key → D(F), SQL-defined only
+
+    def code_version(self, key: str, code_version: str) -> str:
+        """A field's code version as the formulas use it: with `+D(F)` for SQL-defined features."""
+        return with_definition(code_version, self.definitions.get(key))
 
     def feature_fields(self, key: str) -> dict[str, str]:
         return {f: v for (k, f), v in self.fields.items() if k == key}
@@ -28,9 +34,14 @@ class Versions:
             "project_version": self.project,
             "spec_hash": self.project_spec_hash,
             "features": {key: {"version": version, "spec_hash": self.spec_hashes[key],
+                               "definition": self.definitions.get(key),
                                "fields": self.feature_fields(key)}
                          for key, version in sorted(self.features.items())},
         }
+
+
+def with_definition(code_version: str, definition: str | None) -> str:
+    return code_version if definition is None else f"{code_version}+{definition}"
 
 
 def canonical_json(value: Any) -> str:
@@ -54,10 +65,12 @@ def compute_versions(graph: FeatureGraph, algorithm: str = "md5", length: int = 
     fields: dict[FieldRef, str] = {}
     features: dict[str, str] = {}
     spec_hashes: dict[str, str] = {}
+    definitions = {node.key: h(text) for node in graph
+                   if (text := canonical_definition(node.spec)) is not None}
     for node in graph:
         for field in node.spec.fields:
             ref = (node.key, field.key)
-            parts = [fullname(ref), field.code_version]
+            parts = [fullname(ref), with_definition(field.code_version, definitions.get(node.key))]
             parts += [fullname(p) + "=" + fields[p] for p in node.field_parents[field.key]]
             fields[ref] = h(join(parts))
         by_key = sorted(node.spec.fields, key=lambda f: f.key.encode())
@@ -67,4 +80,4 @@ def compute_versions(graph: FeatureGraph, algorithm: str = "md5", length: int = 
     keys = sorted(features, key=lambda k: k.encode())
     project = h(join([k + "=" + features[k] for k in keys]))
     project_spec = h(canonical_json({k: normalised_spec(graph.specs[k]) for k in keys}))
-    return Versions(fields, features, spec_hashes, project, project_spec)
+    return Versions(fields, features, spec_hashes, project, project_spec, definitions)

@@ -23,12 +23,25 @@ def _seed(tmp_path: Path, raw_audio: str = "1", description: str | None = None) 
     return sqlxy.load_project(tmp_path)
 
 
+#: The canonical definition of the seed's video/chunk (SPEC §4): pinned, since any change to it
+#: changes every chunk's provenance.
+CHUNK_DEFINITION = (
+    '{"expansion":{"feature":"video/raw","filter":null,"generate":{"columns":{"start_s":"chunk_index * 10.0",'
+    '"video_chunk_id":"video_id || \'_\' || CAST(chunk_index AS TEXT)"},'
+    '"count":"CAST(CEIL(duration_s / 10.0) AS INT)","index":"chunk_index"},"on":["video_id"],"rename":{},'
+    '"select":["duration_s","path"]}}'
+)
+
+
 def test_field_feature_and_project_versions_follow_the_formulas(seed_project: sqlxy.Project) -> None:
     v = seed_project.versions
     raw_audio = digest("video/raw:audio|1")
     raw_frames = digest("video/raw:frames|1")
     assert v.fields[("video/raw", "audio")] == raw_audio
-    chunk_frames = digest(f"video/chunk:frames|__initial__|video/raw:frames={raw_frames}")
+    # video/chunk generates its rows in SQL: its code versions carry D, the definition hash
+    definition = digest(CHUNK_DEFINITION)
+    assert v.definitions == {"video/chunk": definition}
+    chunk_frames = digest(f"video/chunk:frames|__initial__+{definition}|video/raw:frames={raw_frames}")
     assert v.fields[("video/chunk", "frames")] == chunk_frames
     faces = digest(f"video/faces:faces|__initial__|video/chunk:frames={chunk_frames}")
     assert v.fields[("video/faces", "faces")] == faces
