@@ -13,7 +13,16 @@ from sqlxy.spec.load import LineDict, load_yaml
 
 CONFIG_FILE = "sqlxy.yaml"
 HASHES = {"md5": 32, "sha256": 64}
-TARGET_TYPES = {"duckdb", "postgres", "clickhouse", "spark"}
+#: The settings each engine reads (`store/duckdb.py`, `postgres.py`, `clickhouse.py`, `spark.py`),
+#: as (text settings, mapping settings). Any other is refused: a typo (`pth:`) would otherwise send
+#: the data silently to the default database.
+TARGET_SETTINGS: dict[str, tuple[set[str], set[str]]] = {
+    "duckdb": ({"path"}, {"config"}),
+    "postgres": ({"dsn"}, set()),
+    "clickhouse": ({"path", "url"}, set()),
+    "spark": ({"master", "remote", "path"}, {"conf"}),
+}
+TARGET_TYPES = set(TARGET_SETTINGS)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KNOWN_KEYS = {"name", "features", "hash", "hash_length", "schema", "table_prefix", "targets",
                "default_target"}
@@ -81,17 +90,18 @@ def load_config(root: Path) -> Config:
     problem = _target_problem(targets)
     if problem:
         raise fail(problem, "targets")
+    _check_target_settings(targets)
     default = raw.get("default_target", "dev" if "dev" in targets else next(iter(targets)))
     if default not in targets:
         raise fail(f"default_target '{default}' is not among targets ({', '.join(targets)})", "default_target")
-    prefix = raw.get("table_prefix", "") or ""
+    prefix = raw.text_of("table_prefix") or ""  # as written: YAML reads `010` as 8
     if not re.fullmatch(r"[a-z0-9_]*", str(prefix)):
         raise fail(f"table_prefix '{prefix}' may hold only [a-z0-9_]", "table_prefix")
     schema = raw.get("schema")
     if schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*", str(schema)):
         raise fail(f"schema '{schema}' must be a lowercase identifier", "schema")
-    return Config(root=root, name=str(raw.get("name", root.resolve().name)),
-                  features_dir=str(raw.get("features", "features")), hash=hash_name,
+    return Config(root=root, name=str(raw.text_of("name") or root.resolve().name),
+                  features_dir=str(raw.text_of("features") or "features"), hash=hash_name,
                   hash_length=length, schema=schema, table_prefix=prefix,
                   targets=dict(targets), default_target=default)
 
@@ -102,4 +112,25 @@ def _target_problem(targets: Any) -> str | None:
     for name, settings in targets.items():
         if not isinstance(settings, dict) or settings.get("type") not in TARGET_TYPES:
             return f"target '{name}' needs type: one of {', '.join(sorted(TARGET_TYPES))}"
+    return None
+
+
+def _check_target_settings(targets: dict[str, Any]) -> None:
+    """Every setting of every target is one its engine reads, of the shape it reads."""
+    for name, settings in targets.items():
+        texts, mappings = TARGET_SETTINGS[settings["type"]]
+        for key, value in settings.items():
+            problem = _setting_problem(settings["type"], key, value, texts, mappings)
+            if problem:
+                line = settings.line_of(key) if isinstance(settings, LineDict) else None
+                raise SpecError(f"target '{name}'{problem}", CONFIG_FILE, line or None)
+
+
+def _setting_problem(kind: str, key: str, value: Any, texts: set[str], mappings: set[str]) -> str | None:
+    if key != "type" and key not in texts | mappings:
+        return f" has unknown setting '{key}' (known for {kind}: {', '.join(sorted(texts | mappings))})"
+    if key in texts and value is not None and not isinstance(value, str):
+        return f": {key} must be a string, got {value!r}"
+    if key in mappings and value is not None and not isinstance(value, dict):
+        return f": {key} must be a mapping of option → value, got {value!r}"
     return None

@@ -39,7 +39,9 @@ def sample_hash(per_field: Mapping[str, str], algorithm: str = "md5", length: in
 
 def group_value(members: Sequence[tuple[Sequence[object], str]], algorithm: str = "md5",
                 length: int = 32) -> str:
-    """Aggregation: H of the sorted `ids=dv` elements of a group's members."""
-    elements = sorted((":".join(str(v) for v in ids) + "=" + dv for ids, dv in members),
-                      key=lambda s: s.encode())
+    """Aggregation: H of the sorted `ids=dv` elements of a group's members, where `ids` is each
+    id value's text hashed with H, joined by `:` (SPEC 0.2 §5: the hex digests hold no `:`, `=` or
+    `|`, so ids holding them cannot make two member sets join to the same text)."""
+    elements = sorted((":".join(digest(str(v), algorithm, length) for v in ids) + "=" + dv
+                       for ids, dv in members), key=lambda s: s.encode())
     return digest(join(elements), algorithm, length)

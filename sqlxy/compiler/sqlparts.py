@@ -48,13 +48,18 @@ def hash_sql(parts: Sequence[str | exp.Expression], algorithm: str, length: int)
     text: exp.Expression = pieces[0]
     for piece in pieces[1:]:
         text = exp.DPipe(this=text, expression=piece, safe=True)
+    return digest_expr(text, algorithm, length).sql(SOURCE)
+
+
+def digest_expr(text: exp.Expression, algorithm: str, length: int) -> exp.Expression:
+    """H(text) as an expression: the hex digest of a non-NULL text value, cut to `length`."""
     digest: exp.Expression = (exp.MD5(this=text) if algorithm == "md5"
                               else exp.SHA2(this=text, length=exp.Literal.number(256)))
     full = 32 if algorithm == "md5" else 64
     if length < full:
         digest = exp.Substring(this=digest, start=exp.Literal.number(1),
                                length=exp.Literal.number(length))
-    return digest.sql(SOURCE)
+    return digest
 
 
 def column(name: str, table: str | None = None) -> exp.Expression:

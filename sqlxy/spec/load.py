@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,18 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict[str, int] = {}  # the loader sets one per instance
+    plain_texts: dict[str, str] = {}  # unquoted scalar values as written, by key
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+    def text_of(self, key: str) -> Any:
+        """The value at `key`, but a number or date written unquoted as the text written: YAML
+        reads `1.10` as 1.1 and `010` as 8, and a version or a name must keep every character."""
+        value = self.get(key)
+        if isinstance(value, (int, float, date)) and not isinstance(value, bool) and key in self.plain_texts:
+            return self.plain_texts[key]
+        return value
 
 
 class LineList(list):
@@ -51,13 +61,38 @@ def _has(node: Any, step: str | int) -> bool:
     return False
 
 
+class _RepeatedKey(yaml.constructor.ConstructorError):
+    """A mapping that gives one key twice (valid YAML syntax, but YAML requires unique keys)."""
+
+
 class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        self._refuse_repeated_keys(node)
         mapping = LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value
                              if isinstance(k, yaml.ScalarNode)}
+        mapping.plain_texts = {k.value: v.value for k, v in node.value
+                               if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)
+                               and v.style is None}
         return mapping
+
+    def _refuse_repeated_keys(self, node: yaml.MappingNode) -> None:
+        """PyYAML keeps the last of two equal keys; a spec that says two things is an error.
+
+        Checked before merge keys (`<<`) are flattened: a key that overrides a merged one is YAML's
+        documented override, not a repetition.
+        """
+        first: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if key in first:
+                raise _RepeatedKey(
+                    None, None, f"key '{key_node.value}' is given twice (first at line "
+                    f"{first[key].start_mark.line + 1}); give each key once", key_node.start_mark)
+            first[key] = key_node
 
     def construct_line_list(self, node: yaml.SequenceNode) -> LineList:
         items = LineList(self.construct_sequence(node, deep=True))
@@ -93,6 +128,8 @@ def load_yaml(path: Path, display: str) -> Any:
     """A YAML file whose mappings and lists know their lines; malformed YAML is a SpecError."""
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except _RepeatedKey as exc:
+        raise SpecError(str(exc.problem), display, exc.problem_mark.line + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlxy.errors import SpecError
-from sqlxy.spec.load import LineDict, line_at
+from sqlxy.spec.load import LineDict, LineList, line_at
 
 COLUMN_TYPES = ("string", "int", "float", "bool", "timestamp", "date", "json")
 INITIAL_CODE_VERSION = "__initial__"
@@ -120,6 +120,12 @@ class _Reader:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(f"{what} must be a list of names, got {value!r}", node, key)
+        twice = next((i for i, v in enumerate(value) if v in value[:i]), None)
+        if twice is not None:  # a repeated id or key column would join and hash one column twice
+            message = f"{what} lists '{value[twice]}' twice; name each one once"
+            if isinstance(value, LineList):
+                raise SpecError(message, self.file, value.line_of(twice), self.key)
+            raise self.fail(message, node, key)
         return tuple(value)
 
 
@@ -219,9 +225,7 @@ def _parse_field(r: _Reader, item: Any, line: int) -> FieldSpec:
     problem = check_key(item.get("key"), "field key")
     if problem:
         raise r.fail(problem, item, "key")
-    version = item.get("code_version", INITIAL_CODE_VERSION)
-    if isinstance(version, (int, float)) and not isinstance(version, bool):
-        version = str(version)
+    version = item.text_of("code_version") if "code_version" in item else INITIAL_CODE_VERSION
     if not isinstance(version, str) or not version or "|" in version:
         raise r.fail(f"field '{item['key']}': code_version must be a non-empty string without '|', "
                      f"got {version!r}", item, "code_version")
@@ -310,7 +314,9 @@ def _parse_generate(r: _Reader, node: Any) -> Generate:
         raise r.fail(f"generate.index {index!r} must be a column name", node, "index")
     if not isinstance(columns, dict) or not all(isinstance(v, (str, int, float)) for v in columns.values()):
         raise r.fail("generate.columns must map child column → SQL expression", node, "columns")
-    return Generate(str(count), index, tuple((k, str(v)) for k, v in columns.items()))
+    # A bare number is SQL as written: YAML would read `010` as 8 where SQL reads 10.
+    texts = columns.text_of if isinstance(columns, LineDict) else columns.get
+    return Generate(str(node.text_of("count")), index, tuple((k, str(texts(k))) for k in columns))
 
 
 def _parse_source(r: _Reader, node: Any) -> Source | None:

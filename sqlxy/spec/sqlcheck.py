@@ -54,6 +54,11 @@ def parse_condition(sql: str) -> exp.Expression:
 def _check_node(node: exp.Expression) -> None:
     if (isinstance(node, exp.In) and node.args.get("query")) or isinstance(node, exp.Exists):
         raise UnsafeSQL("contains a subquery")
+    if isinstance(node, exp.Column) and node.table:
+        # sqlxy places the snippet in queries whose table aliases are its own: a qualifier names
+        # nothing the user can know, and would only fail (or bind elsewhere) at run time.
+        raise UnsafeSQL(f"names column '{node.sql(SOURCE_DIALECT)}' with a table qualifier; write "
+                        f"the column name alone ('{node.name}')")
     if isinstance(node, _REFUSED) and not isinstance(node, _ALLOWED_FUNCS):
         raise UnsafeSQL(f"contains {_describe(node)}; only expressions over columns are allowed")
     if isinstance(node, _ALLOWED_NODES):

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from sqlxy.compiler.sqlparts import ident
 from sqlxy.errors import InputError
 
 FILE_READERS = {".csv": "read_csv({path}, all_varchar = true, header = true)",
@@ -26,12 +27,38 @@ def read_rows_file(path: str | Path) -> pa.Table:
         raise InputError(f"{file}: no such file")
     connection = duckdb.connect()
     try:
-        return connection.sql("SELECT * FROM " + reader.format(path="$path"),
-                              params={"path": str(file)}).to_arrow_table()
+        relation = connection.sql("SELECT * FROM " + reader.format(path="$path"), params={"path": str(file)})
+        mixed = [n for n, t in zip(relation.columns, relation.types, strict=True) if str(t) == "JSON"]
+        rows = relation.to_arrow_table()
+        if mixed:
+            _refuse_mixed_json(connection, rows, mixed, file)
+        return rows
     except duckdb.Error as exc:
         raise InputError(f"{file}: cannot be read: {str(exc).splitlines()[0]}") from None
     finally:
         connection.close()
+
+
+#: JSON value kinds as json_type() names them, numbers folded into one (`30` and `45.5` agree).
+_JSON_KIND = ("CASE WHEN json_type({v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN 'number' "
+              "WHEN json_type({v}) = 'VARCHAR' THEN 'string' ELSE lower(json_type({v})) END")
+
+
+def _refuse_mixed_json(connection: duckdb.DuckDBPyConnection, rows: pa.Table, columns: list[str],
+                       file: Path) -> None:
+    """DuckDB types a JSON column whose values differ in kind (`7` in one row, `"v1"` in another)
+    as JSON and hands over each value's JSON text: the string would be stored with its quotes and
+    hashed as `"v1"`. Dict rows of mixed types are refused too; so are files."""
+    connection.register("sqlxy_file_rows", rows)
+    for name in columns:
+        value = f"CAST({ident(name)} AS JSON)"
+        kinds = connection.sql(
+            f"SELECT {_JSON_KIND.format(v=value)} AS kind, MIN(CAST({ident(name)} AS VARCHAR)) AS example "
+            f"FROM sqlxy_file_rows WHERE {ident(name)} IS NOT NULL GROUP BY kind ORDER BY kind").fetchall()
+        if len(kinds) > 1:
+            found = ", ".join(f"{kind} (e.g. {example})" for kind, example in kinds)
+            raise InputError(f"{file}: column '{name}' mixes JSON value types: {found}; give every "
+                             "value of a column one type (quote numbers meant as text)")
 
 
 def _from_dicts(rows: list[Any]) -> pa.Table:
