@@ -62,6 +62,14 @@ class FeatureNode:
     def expansion(self) -> DepView | None:
         return next((d for d in self.deps if d.lineage == "expansion"), None)
 
+    @property
+    def child_id(self) -> str | None:
+        """Expansions: the first id column that is not a parent key. It is NULL only in the rows
+        that record a parent without children (SPEC §6, empty expansions), never in a sample."""
+        if self.expansion is None:
+            return None
+        return next(c for c in self.spec.id_columns if c not in self.compare_keys)
+
 
 class FeatureGraph:
     def __init__(self, specs: Sequence[FeatureSpec]) -> None:
@@ -140,6 +148,11 @@ def _build_node(spec: FeatureSpec, built: dict[str, FeatureNode]) -> FeatureNode
             raise _fail(spec, f"id column '{column}' is missing from columns and from upstream columns",
                         spec.line_of("id_columns"))
     compare_keys = next((v.keys for v in views if v.lineage != "identity"), spec.id_columns)
+    expansion = next((v for v in views if v.lineage == "expansion"), None)
+    if expansion is not None and set(spec.id_columns) <= set(compare_keys):
+        raise _fail(spec, f"an expansion's id_columns need a column beyond expansion.on "
+                          f"({', '.join(compare_keys)}) that tells a parent's children apart",
+                    spec.line_of("id_columns"))
     parents = {f.key: _field_parents(spec, f, views, built) for f in spec.fields}
     return FeatureNode(spec, views, columns, carried, tuple(compare_keys), parents)
 

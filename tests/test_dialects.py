@@ -87,7 +87,19 @@ def test_spark_delete_becomes_copy_overwrite_drop() -> None:
     assert [s.split("\n")[0] for s in statements] == [
         "DROP TABLE IF EXISTS `t__sqlxy_kept`", "CREATE TABLE `t__sqlxy_kept`", "INSERT OVERWRITE TABLE t",
         "DROP TABLE IF EXISTS `t__sqlxy_kept`"]
-    assert "NOT (" in statements[1]
+    assert "NOT COALESCE((" in statements[1] and "FALSE)" in statements[1]
+
+
+def test_spark_delete_keeps_rows_whose_condition_is_null(spark_session: object) -> None:  # noqa: F811
+    """DELETE removes rows where the condition is TRUE; keep-copy must keep the NULL ones."""
+    spark_session.sql("DROP TABLE IF EXISTS sqlxy_null_delete")
+    spark_session.sql("CREATE TABLE sqlxy_null_delete (id STRING) USING PARQUET")
+    spark_session.sql("INSERT INTO sqlxy_null_delete VALUES ('a'), ('b'), (NULL)")
+    for statement in transpile("DELETE FROM sqlxy_null_delete WHERE id IN (SELECT 'a')", "spark"):
+        spark_session.sql(statement)
+    kept = sorted((r[0] or "") for r in spark_session.sql("SELECT id FROM sqlxy_null_delete").collect())
+    spark_session.sql("DROP TABLE sqlxy_null_delete")
+    assert kept == ["", "b"]
 
 
 # -- the same fixes, executed -----------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_soft_delete_orphans_downstream_and_materialize_retires(store: sqlxy.Sto
     assert sorted(store.read("video/raw")["video_id"].to_pylist()) == ["v1", "v3"]
     assert store.read("video/raw", include_deleted=True).num_rows == 3
     assert store.resolve("video/chunk").orphaned.to_pylist() == [{"video_id": "v2"}]
-    assert store.materialize("video/chunk") == {"written": 0, "retired": 5}
+    assert store.materialize("video/chunk") == {"written": 0, "empty": 0, "retired": 5}
     orphaned = sorted(store.resolve("video/faces").orphaned["video_chunk_id"].to_pylist())
     assert orphaned == [f"v2_{i}" for i in range(5)]
     # the sample comes back when its samples are resolved again
@@ -132,10 +132,10 @@ def test_materialize_root_from_a_source_table(engine_dir: Path) -> None:
     if schema:
         (engine_dir / "features/clip.yaml").write_text(SOURCED.replace("raw_clips", table))
     with sqlxy.load_project(engine_dir).store() as store:
-        assert store.materialize("media/clip") == {"written": 2, "retired": 0}
+        assert store.materialize("media/clip") == {"written": 2, "empty": 0, "retired": 0}
         assert store.resolve("media/clip").counts() == {"new": 0, "stale": 0, "orphaned": 0}
         _native(store, f"INSERT INTO {table} SELECT 'c', 'C', 'x3'")
-        assert store.materialize("media/clip") == {"written": 1, "retired": 0}
+        assert store.materialize("media/clip") == {"written": 1, "empty": 0, "retired": 0}
         assert sorted(store.read("media/clip")["clip_id"].to_pylist()) == ["a", "b", "c"]
 
 

@@ -17,21 +17,29 @@ from .conftest import REPO, SEED_VIDEOS, load_example
 def test_seed_walkthrough_steps(tmp_path: Path) -> None:
     example = load_example("expansion")
     steps = dict(example.walkthrough(example.copy_project(tmp_path)))
-    first, second, bump, last = steps.values()
+    first, second, bump, rerun, five, twenty, last = steps.values()
     assert first["video/raw"]["new"] == 3
     assert first["video/chunk"]["new"] == 3  # one row per parent video
     assert first["video/faces"]["new"] == first["video/chunk"]["rows"] == 3 + 5 + 5
-    for report in (second, last):
+    for report in (second, rerun, last):
         assert all(c["new"] == c["stale"] == c["orphaned"] == 0 for c in report.values())
     assert (bump["video/raw"]["stale"], bump["video/raw"]["stale_fields"]) == (3, ["audio"])
     assert (bump["video/chunk"]["stale"], bump["video/chunk"]["stale_fields"]) == (3, ["audio"])
     assert bump["video/faces"] == {"new": 0, "stale": 0, "orphaned": 0, "stale_fields": []}
+    # the chunk length is part of video/chunk's SQL definition: 10 s → 5 s regenerates every chunk
+    assert five["video/raw"] == {"new": 0, "stale": 0, "orphaned": 0, "stale_fields": []}
+    assert (five["video/chunk"]["stale"], five["video/chunk"]["stale_fields"]) == (3, ["audio", "frames"])
+    assert five["video/chunk"]["rows"] == 6 + 9 + 10
+    assert (five["video/faces"]["new"], five["video/faces"]["stale"]) == (25 - 13, 13)
+    # 5 s → 20 s: the chunks past the new ends are orphaned downstream
+    assert twenty["video/chunk"]["rows"] == 2 + 3 + 3
+    assert (twenty["video/faces"]["stale"], twenty["video/faces"]["orphaned"]) == (8, 25 - 8)
 
 
 def test_walkthrough_script_prints_every_step() -> None:
     out = subprocess.run([sys.executable, str(REPO / "examples/expansion/run.py")], check=True,
                          capture_output=True, text=True).stdout
-    assert "1. initial run" in out and "4. rerun" in out
+    assert "1. initial run" in out and "4. rerun" in out and "7. rerun" in out
     assert "stale   3 on ['audio']" in out
 
 

@@ -45,7 +45,7 @@ def test_seed_walkthrough(engine: str, request: pytest.FixtureRequest, tmp_path:
     bump = steps["3. audio code_version 1 → 2, run"]
     assert (bump["video/chunk"]["stale"], bump["video/chunk"]["stale_fields"]) == (3, ["audio"])
     assert bump["video/faces"]["stale"] == bump["video/faces"]["new"] == 0
-    example.walkthrough(reference_dir)
+    assert steps == dict(example.walkthrough(reference_dir))  # re-chunking included
     with sqlxy.load_project(engine_dir).store() as ours, sqlxy.load_project(reference_dir).store() as duck:
         for key in ("video/raw", "video/chunk", "video/faces"):
             assert _hashes(ours, key) == _hashes(duck, key), key

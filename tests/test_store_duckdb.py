@@ -71,7 +71,7 @@ def test_materialize_root_from_source(tmp_path: Path, kind: str) -> None:
         connection.execute("UPDATE raw_clips SET audio_sha = 'x9' WHERE clip_id = 'a'")
         connection.execute("DELETE FROM raw_clips WHERE clip_id = 'b'")
         assert store.resolve("media/clip").stale["sqlxy_stale_fields"].to_pylist() == [["audio"]]
-        assert store.materialize("media/clip") == {"written": 1, "retired": 1}
+        assert store.materialize("media/clip") == {"written": 1, "empty": 0, "retired": 1}
         assert sorted(store.read("media/clip")["clip_id"].to_pylist()) == \
             (["a"] if "query" in kind else ["a", "skip"])
         connection.execute("UPDATE raw_clips SET audio_sha = 'bad|token' WHERE clip_id = 'a'")

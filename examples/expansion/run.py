@@ -2,7 +2,10 @@
 
 video/raw (root, samples from the "pipeline") → video/chunk (1:N expansion, generated in SQL)
 → video/faces (reads only the chunks' frames). Four steps: initial run, idempotent rerun, a code
-change to video/raw's audio field followed by a run (the prunable update), and a final rerun.
+change to video/raw's audio field followed by a run (the prunable update), a rerun, then
+re-chunking: the chunk length in video/chunk's `generate` goes from 10 s to 5 s (every chunk is
+regenerated; faces sees the new chunks and the changed ones) and from 5 s to 20 s (the chunks past
+the new ends are orphaned), each followed by nothing left to do.
 
 Run it with `python examples/expansion/run.py`; it works on a temporary copy of the project.
 """
@@ -18,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlglot import exp
 
 import sqlxy
 
@@ -53,6 +57,9 @@ def run_pipeline(project_dir: Path) -> dict[str, dict[str, Any]]:
 
         faces = store.resolve("video/faces")
         store.write("video/faces", detect_faces(faces.to_write()))
+        if faces.orphaned.num_rows:  # their chunks are gone: retire them (soft delete)
+            gone = exp.column("video_chunk_id").isin(*faces.orphaned.column("video_chunk_id").to_pylist())
+            store.delete("video/faces", gone.sql("duckdb"))
         report["video/faces"] = _summary(faces)
         report["video/chunk"]["rows"] = store.read("video/chunk").num_rows
     return report
@@ -74,12 +81,28 @@ def bump_code_version(project_dir: Path, feature_file: str, field: str, version:
     path.write_text(updated, encoding="utf-8")
 
 
+def set_chunk_length(project_dir: Path, seconds: int) -> None:
+    """Edit the chunk length in video/chunk's generate block: its SQL definition changes."""
+    path = project_dir / "features/video/chunk.yaml"
+    text = path.read_text(encoding="utf-8")
+    updated = re.sub(r"duration_s / [0-9.]+\)", f"duration_s / {seconds:.1f})", text)
+    updated = re.sub(r"chunk_index \* [0-9.]+", f"chunk_index * {seconds:.1f}", updated)
+    if updated == text:
+        raise SystemExit(f"could not find the chunk length in {path}")
+    path.write_text(updated, encoding="utf-8")
+
+
 def walkthrough(project_dir: Path) -> list[tuple[str, dict[str, dict[str, Any]]]]:
     steps = [("1. initial run", run_pipeline(project_dir)),
              ("2. idempotent rerun", run_pipeline(project_dir))]
     bump_code_version(project_dir, "features/video/raw.yaml", "audio", "2")
     steps.append(("3. audio code_version 1 → 2, run", run_pipeline(project_dir)))
     steps.append(("4. rerun", run_pipeline(project_dir)))
+    set_chunk_length(project_dir, 5)
+    steps.append(("5. chunks of 10 s → 5 s, run", run_pipeline(project_dir)))
+    set_chunk_length(project_dir, 20)
+    steps.append(("6. chunks of 5 s → 20 s, run", run_pipeline(project_dir)))
+    steps.append(("7. rerun", run_pipeline(project_dir)))
     return steps
 
 

@@ -30,7 +30,7 @@ QUERIES = ("create", "extend", "current", "expected", "resolve", "new", "stale",
 def queries_for(context: FeatureContext, has_source_rows: bool) -> list[str]:
     names = list(QUERIES)
     if context.generate or (context.root and has_source_rows):
-        names += ["materialize", "retire_orphaned"]
+        names += ["materialize", "materialize_checks", "retire_orphaned"]
     if context.root:
         names.append("invalid_versions")
     return names

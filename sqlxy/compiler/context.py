@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from sqlxy.compiler.sqlparts import coalesced, column, hash_sql, ident, table_ref
+from sqlxy.compiler.sqlparts import coalesced, column, digest_expr, hash_sql, ident, table_ref
 from sqlxy.config import Config
 from sqlxy.dialects import SOURCE
 from sqlxy.dialects.duckdb import TYPES
@@ -84,7 +84,22 @@ class FeatureContext:
     sample_provenance: str
     sample_data_version: str
     generate: dict[str, object] | None
+    child_id: str | None = None              # expansions: quoted; NULL in empty-parent rows only
+    example_column: str = ""                 # names a computed row whose id is NULL (unquoted)
     params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def samples_table(self) -> str:
+        """The stored rows that are samples: expansions keep empty-parent rows in the same table
+        (so one INSERT records both atomically) and every sample read leaves them out."""
+        if self.child_id is None:
+            return self.table
+        return f"(SELECT * FROM {self.table} WHERE {self.child_id} IS NOT NULL) AS stored_samples"
+
+    @property
+    def markers_table(self) -> str:
+        """Expansions: the stored rows that record a parent without children."""
+        return f"(SELECT * FROM {self.table} WHERE {self.child_id} IS NULL) AS stored_markers"
 
     @property
     def system_columns(self) -> list[tuple[str, str]]:
@@ -116,7 +131,7 @@ def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: 
     spec = node.spec
     views = sorted(node.deps, key=lambda v: v.dep.optional)  # required deps first, in spec order
     deps = [_dep_context(graph, config, node, view, i) for i, view in enumerate(views)]
-    fields = [_field_context(node, f.key, config, deps) for f in spec.fields]
+    fields = [_field_context(node, f.key, config, deps, versions) for f in spec.fields]
     by_key = sorted(fields, key=lambda f: f.key.encode())
     keys = [ident(k) for k in node.compare_keys]
     key_exprs = _join_deps(deps, keys)
@@ -134,7 +149,17 @@ def build_context(graph: FeatureGraph, versions: Versions, config: Config, key: 
         sample_data_version=hash_sql([column(f.dv_name) for f in by_key], config.hash,
                                      config.hash_length),
         generate=_generate_context(node),
+        child_id=ident(node.child_id) if node.child_id else None,
+        example_column=_example_column(node),
     )
+
+
+def _example_column(node: FeatureNode) -> str:
+    """What points a user at a computed row whose id is NULL: an expansion's parent key, or a
+    root's first column that is not an id."""
+    if node.expansion is not None:
+        return node.compare_keys[0]
+    return next((c for c in node.columns if c not in node.spec.id_columns), node.spec.id_columns[0])
 
 
 def _expected_columns(node: FeatureNode) -> list[str]:
@@ -170,9 +195,11 @@ def _dep_context(graph: FeatureGraph, config: Config, node: FeatureNode, view: D
     kept = list(renamed_from)
     if view.lineage == "aggregation":
         kept += [c for c in member_ids if c not in kept]
+    table = table_ref(config.table_prefix + upstream.spec.table, config.schema)
+    if upstream.child_id is not None:  # an expansion's empty-parent rows are not samples
+        table = f"(SELECT * FROM {table} WHERE {ident(upstream.child_id)} IS NOT NULL) AS stored_samples"
     context = DepContext(
-        alias=alias, feature=view.upstream,
-        table=table_ref(config.table_prefix + upstream.spec.table, config.schema),
+        alias=alias, feature=view.upstream, table=table,
         ids=[ident(c) for c in upstream.spec.id_columns],
         renamed=[f"{ident(src)} AS {ident(out)}" for out, src in all_renamed.items()],
         kept=[ident(c) for c in kept],
@@ -207,11 +234,14 @@ def _join_deps(deps: list[DepContext], keys: list[str]) -> list[str]:
 
 
 def _group_hash(member_ids: list[str], dv_alias: str, config: Config) -> str:
-    """H(join(sorted(ids=dv))) over a group's members, sorted bytewise."""
-    ids_text: exp.Expression = exp.cast(column(member_ids[0]), "VARCHAR")
-    for name in member_ids[1:]:
+    """H(join(sorted(ids=dv))) over a group's members, sorted bytewise; each id is hashed as text
+    (SPEC 0.2 §5), so ids holding `:`, `=` or `|` cannot make two member sets hash alike."""
+    hashed = [digest_expr(exp.cast(column(name), "VARCHAR"), config.hash, config.hash_length)
+              for name in member_ids]
+    ids_text = hashed[0]
+    for id_hash in hashed[1:]:
         ids_text = exp.DPipe(this=exp.DPipe(this=ids_text, expression=exp.Literal.string(":")),
-                             expression=exp.cast(column(name), "VARCHAR"))
+                             expression=id_hash)
     element = exp.DPipe(this=exp.DPipe(this=ids_text, expression=exp.Literal.string("=")),
                         expression=coalesced(dv_alias))
     ordered = exp.GroupConcat(this=exp.Order(this=element, expressions=[exp.Ordered(this=element.copy())]),
@@ -219,10 +249,11 @@ def _group_hash(member_ids: list[str], dv_alias: str, config: Config) -> str:
     return hash_sql([ordered], config.hash, config.hash_length)
 
 
-def _field_context(node: FeatureNode, field_key: str, config: Config,
-                   deps: list[DepContext]) -> FieldContext:
+def _field_context(node: FeatureNode, field_key: str, config: Config, deps: list[DepContext],
+                   versions: Versions) -> FieldContext:
     spec_field = node.spec.field(field_key)
     assert spec_field is not None
+    code_version = versions.code_version(node.key, spec_field.code_version)
     name = fullname((node.key, field_key))
     prov_name = provenance_column(spec_field.column_suffix)
     dv_name = data_version_column(spec_field.column_suffix)
@@ -230,9 +261,9 @@ def _field_context(node: FeatureNode, field_key: str, config: Config,
     if node.is_root:
         versions = dict(node.spec.source.versions) if node.spec.source else {}
         input_column = versions[field_key]
-        parts: list[object] = [name, spec_field.code_version, "input", column(input_column)]
+        parts: list[object] = [name, code_version, "input", column(input_column)]
     else:
-        parts = [name, spec_field.code_version]
+        parts = [name, code_version]
         index = {d.feature: i for i, d in enumerate(deps)}
         for ref in node.field_parents[field_key]:
             i = index[ref[0]]
@@ -251,14 +282,20 @@ def _generate_context(node: FeatureNode) -> dict[str, object] | None:
     generate = view.dep.lineage.generate
     parse = lambda sql: exp.maybe_parse(sql, dialect=SOURCE).sql(SOURCE)  # noqa: E731
     produced = dict(generate.columns)
-    columns = []
+    columns, marker_columns = [], []
     for name, kind in node.columns.items():
+        null = f"CAST(NULL AS {TYPES[kind]})"
+        from_parent = name in node.compare_keys or name in node.carried
         if name in produced:
             value = parse(produced[name])
         elif name == generate.index or name in node.carried:
             value = ident(name)
         else:
-            value = f"CAST(NULL AS {TYPES[kind]})"
+            value = null
         columns.append((ident(name), value))
-    return {"count": parse(generate.count), "index": ident(generate.index), "columns": columns}
-
+        marker_columns.append((ident(name), ident(name) if from_parent else null))
+    count = parse(generate.count)
+    return {"count": count, "index": ident(generate.index), "columns": columns,
+            # a NULL or negative count yields no children: the parent is settled empty (SPEC §6)
+            "children": f"GREATEST(COALESCE(CAST({count} AS BIGINT), 0), 0)",
+            "marker_columns": marker_columns}

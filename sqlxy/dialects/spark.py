@@ -37,7 +37,9 @@ def expand_delete(statement: exp.Delete) -> list[exp.Expression]:
     condition = statement.args.get("where")
     keep = exp.select("*").from_(table.copy())
     if condition is not None:
-        keep = keep.where(exp.Not(this=exp.Paren(this=condition.this.copy())))
+        # DELETE removes the rows where the condition is TRUE; a NULL condition keeps the row
+        deleted = exp.Coalesce(this=exp.Paren(this=condition.this.copy()), expressions=[exp.false()])
+        keep = keep.where(exp.Not(this=deleted))
     parquet = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
     drop = exp.Drop(tables=[kept.copy()], kind="TABLE", exists=True)
     return [

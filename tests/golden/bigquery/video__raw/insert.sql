@@ -27,7 +27,7 @@ SELECT
   TO_HEX(MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`)),
   TO_HEX(MD5(`sqlxy_data_version__audio` || '|' || `sqlxy_data_version__frames`)),
   '59c639645b227cf3364d36996d947590',
-  '5a44bd87044753c7ee1735bc17bf8d14',
+  'a57937e0f7be05e603c961ae51f94b79',
   COALESCE(sqlxy_first_created_at, CAST(CURRENT_DATETIME('UTC') AS DATETIME)),
   GREATEST(
     CAST(CURRENT_DATETIME('UTC') AS DATETIME),
@@ -40,9 +40,9 @@ SELECT
   sqlxy_run_id
 FROM (
   SELECT
-    staged.`video_id`,
-    staged.`path`,
-    staged.`duration_s`,
+    staged.`video_id` AS `video_id`,
+    staged.`path` AS `path`,
+    staged.`duration_s` AS `duration_s`,
     staged.`sqlxy_provenance__audio`,
     COALESCE(staged.`sqlxy_data_version__audio`, staged.`sqlxy_provenance__audio`) AS `sqlxy_data_version__audio`,
     staged.`sqlxy_provenance__frames`,

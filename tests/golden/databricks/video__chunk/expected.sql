@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template expected.sql.j2 · dialect databricks
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template expected.sql.j2 · dialect databricks
 WITH upstream_0 AS (
   SELECT
     `video_id`,
@@ -31,11 +31,12 @@ WITH upstream_0 AS (
     upstream_0.`video_id` AS `video_id`,
     `path`,
     `duration_s`,
+    GREATEST(COALESCE(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS BIGINT), 0), 0) AS sqlxy_children,
     MD5(
-      'video/chunk:audio|__initial__|video/raw:audio|' || COALESCE(`sqlxy_dv_0__audio`, '')
+      'video/chunk:audio|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:audio|' || COALESCE(`sqlxy_dv_0__audio`, '')
     ) AS `sqlxy_provenance__audio`,
     MD5(
-      'video/chunk:frames|__initial__|video/raw:frames|' || COALESCE(`sqlxy_dv_0__frames`, '')
+      'video/chunk:frames|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:frames|' || COALESCE(`sqlxy_dv_0__frames`, '')
     ) AS `sqlxy_provenance__frames`
   FROM upstream_0
   WHERE

@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template soft_delete.sql.j2 · dialect databricks
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template soft_delete.sql.j2 · dialect databricks
 INSERT INTO `video__chunk` (
   `video_id`,
   `video_chunk_id`,
@@ -52,24 +52,7 @@ SELECT
   CAST(NULL AS STRING)
 FROM (
   SELECT
-    `video_id`,
-    `video_chunk_id`,
-    `chunk_index`,
-    `start_s`,
-    `path`,
-    `duration_s`,
-    `sqlxy_provenance__audio`,
-    `sqlxy_provenance__frames`,
-    `sqlxy_data_version__audio`,
-    `sqlxy_data_version__frames`,
-    `sqlxy_provenance`,
-    `sqlxy_data_version`,
-    `sqlxy_feature_version`,
-    `sqlxy_project_version`,
-    `sqlxy_created_at`,
-    `sqlxy_updated_at`,
-    `sqlxy_deleted_at`,
-    `sqlxy_run_id`
+    *
   FROM (
     SELECT
       `video_id`,
@@ -89,12 +72,94 @@ FROM (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`,
-      ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
-    FROM `video__chunk`
-  ) AS ranked
-  WHERE
-    sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+      `sqlxy_run_id`
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+      FROM (
+        SELECT
+          *
+        FROM `video__chunk`
+        WHERE
+          NOT `video_chunk_id` IS NULL
+      ) AS stored_samples
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+  ) AS current_samples
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      `video_id`,
+      `video_chunk_id`,
+      `chunk_index`,
+      `start_s`,
+      `path`,
+      `duration_s`,
+      `sqlxy_provenance__audio`,
+      `sqlxy_provenance__frames`,
+      `sqlxy_data_version__audio`,
+      `sqlxy_data_version__frames`,
+      `sqlxy_provenance`,
+      `sqlxy_data_version`,
+      `sqlxy_feature_version`,
+      `sqlxy_project_version`,
+      `sqlxy_created_at`,
+      `sqlxy_updated_at`,
+      `sqlxy_deleted_at`,
+      `sqlxy_run_id`
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+      FROM (
+        SELECT
+          *
+        FROM `video__chunk`
+        WHERE
+          `video_chunk_id` IS NULL
+      ) AS stored_markers
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+  ) AS current_markers
 ) AS cur
 WHERE
   FALSE

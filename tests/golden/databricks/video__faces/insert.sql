@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template insert.sql.j2 · dialect databricks
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template insert.sql.j2 · dialect databricks
 INSERT INTO `video__faces` (
   `video_chunk_id`,
   `num_faces`,
@@ -22,8 +22,8 @@ SELECT
   `sqlxy_data_version__faces`,
   MD5(`sqlxy_provenance__faces`),
   MD5(`sqlxy_data_version__faces`),
-  'f72fbd977c66cebce5c71071e96bc174',
-  '5a44bd87044753c7ee1735bc17bf8d14',
+  '0eebd2a961fb6f084fba9bc26826eb82',
+  'a57937e0f7be05e603c961ae51f94b79',
   COALESCE(
     sqlxy_first_created_at,
     CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
@@ -39,9 +39,9 @@ SELECT
   sqlxy_run_id
 FROM (
   SELECT
-    staged.`video_chunk_id`,
-    staged.`num_faces`,
-    staged.`video_id`,
+    staged.`video_chunk_id` AS `video_chunk_id`,
+    staged.`num_faces` AS `num_faces`,
+    staged.`video_id` AS `video_id`,
     staged.`sqlxy_provenance__faces`,
     COALESCE(staged.`sqlxy_data_version__faces`, staged.`sqlxy_provenance__faces`) AS `sqlxy_data_version__faces`,
     staged.sqlxy_run_id,

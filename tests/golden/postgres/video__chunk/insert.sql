@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template insert.sql.j2 · dialect postgres
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template insert.sql.j2 · dialect postgres
 INSERT INTO "video__chunk" (
   "video_id",
   "video_chunk_id",
@@ -113,6 +113,8 @@ FROM (
                 SELECT
                   "video_chunk_id"
                 FROM "sqlxy_input"
+                WHERE
+                  NOT "video_chunk_id" IS NULL
               )
           ) AS touched
         )
@@ -131,7 +133,100 @@ WHERE
     SELECT
       "video_chunk_id"
     FROM "sqlxy_input"
+    WHERE
+      NOT "video_chunk_id" IS NULL
   )
+UNION ALL
+SELECT
+  cur."video_id",
+  cur."video_chunk_id",
+  cur."chunk_index",
+  cur."start_s",
+  cur."path",
+  cur."duration_s",
+  cur."sqlxy_provenance__audio",
+  cur."sqlxy_provenance__frames",
+  cur."sqlxy_data_version__audio",
+  cur."sqlxy_data_version__frames",
+  cur."sqlxy_provenance",
+  cur."sqlxy_data_version",
+  cur."sqlxy_feature_version",
+  cur."sqlxy_project_version",
+  cur."sqlxy_created_at",
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  CAST(NULL AS TEXT)
+FROM (
+  SELECT
+    "video_id",
+    "video_chunk_id",
+    "chunk_index",
+    "start_s",
+    "path",
+    "duration_s",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    "sqlxy_data_version__audio",
+    "sqlxy_data_version__frames",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id"
+  FROM (
+    SELECT
+      "video_id",
+      "video_chunk_id",
+      "chunk_index",
+      "start_s",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+    FROM (
+      SELECT
+        *
+      FROM "video__chunk"
+      WHERE
+        "video_chunk_id" IS NULL
+        AND "video_id" IN (
+          SELECT
+            "video_id"
+          FROM "sqlxy_input"
+          WHERE
+            NOT "video_chunk_id" IS NULL
+        )
+    ) AS markers
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
 UNION ALL
 SELECT
   "video_id",
@@ -146,8 +241,8 @@ SELECT
   "sqlxy_data_version__frames",
   MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"),
   MD5("sqlxy_data_version__audio" || '|' || "sqlxy_data_version__frames"),
-  'd547c73f9e656e12da5b2ff668169d60',
-  '5a44bd87044753c7ee1735bc17bf8d14',
+  '702c4edb402bfc9a14a71e1fc43b0bd2',
+  'a57937e0f7be05e603c961ae51f94b79',
   COALESCE(sqlxy_first_created_at, CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)),
   GREATEST(
     CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
@@ -160,19 +255,19 @@ SELECT
   sqlxy_run_id
 FROM (
   SELECT
-    staged."video_id",
-    staged."video_chunk_id",
-    staged."chunk_index",
-    staged."start_s",
-    staged."path",
-    staged."duration_s",
+    staged."video_id" AS "video_id",
+    staged."video_chunk_id" AS "video_chunk_id",
+    staged."chunk_index" AS "chunk_index",
+    staged."start_s" AS "start_s",
+    staged."path" AS "path",
+    staged."duration_s" AS "duration_s",
     staged."sqlxy_provenance__audio",
     COALESCE(staged."sqlxy_data_version__audio", staged."sqlxy_provenance__audio") AS "sqlxy_data_version__audio",
     staged."sqlxy_provenance__frames",
     COALESCE(staged."sqlxy_data_version__frames", staged."sqlxy_provenance__frames") AS "sqlxy_data_version__frames",
     staged.sqlxy_run_id,
     first_rows.sqlxy_first_created_at,
-    first_rows.sqlxy_last_updated_at
+    COALESCE(first_rows.sqlxy_last_updated_at, last_markers.sqlxy_last_updated_at) AS sqlxy_last_updated_at
   FROM "sqlxy_input" AS staged
   LEFT JOIN (
     SELECT
@@ -190,4 +285,22 @@ FROM (
       "video_chunk_id"
   ) AS first_rows
     ON staged."video_chunk_id" = first_rows."video_chunk_id"
+  LEFT JOIN (
+    SELECT
+      "video_id",
+      MAX("sqlxy_updated_at") AS sqlxy_last_updated_at
+    FROM "video__chunk"
+    WHERE
+      "video_chunk_id" IS NULL
+      AND "video_id" IN (
+        SELECT
+          "video_id"
+        FROM "sqlxy_input"
+        WHERE
+          "video_chunk_id" IS NULL
+      )
+    GROUP BY
+      "video_id"
+  ) AS last_markers
+    ON staged."video_id" = last_markers."video_id"
 ) AS rows_to_write

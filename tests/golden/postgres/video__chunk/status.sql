@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template status.sql.j2 · dialect postgres
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template status.sql.j2 · dialect postgres
 WITH upstream_0 AS (
   SELECT
     "video_id",
@@ -31,11 +31,15 @@ WITH upstream_0 AS (
     upstream_0."video_id" AS "video_id",
     "path",
     "duration_s",
+    GREATEST(
+      COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT) AS BIGINT), 0),
+      0
+    ) AS sqlxy_children,
     MD5(
-      'video/chunk:audio|__initial__|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
+      'video/chunk:audio|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
     ) AS "sqlxy_provenance__audio",
     MD5(
-      'video/chunk:frames|__initial__|video/raw:frames|' || COALESCE("sqlxy_dv_0__frames", '')
+      'video/chunk:frames|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:frames|' || COALESCE("sqlxy_dv_0__frames", '')
     ) AS "sqlxy_provenance__frames"
   FROM upstream_0
   WHERE
@@ -58,28 +62,12 @@ WITH upstream_0 AS (
       THEN MIN("sqlxy_provenance__frames")
       ELSE ''
     END AS "sqlxy_provenance__frames",
+    SUM(CASE WHEN "video_chunk_id" IS NULL THEN 0 ELSE 1 END) AS sqlxy_children,
     MAX(CASE WHEN FALSE THEN 1 ELSE 0 END) AS sqlxy_stale_if,
     1 AS sqlxy_present
   FROM (
     SELECT
-      "video_id",
-      "video_chunk_id",
-      "chunk_index",
-      "start_s",
-      "path",
-      "duration_s",
-      "sqlxy_provenance__audio",
-      "sqlxy_provenance__frames",
-      "sqlxy_data_version__audio",
-      "sqlxy_data_version__frames",
-      "sqlxy_provenance",
-      "sqlxy_data_version",
-      "sqlxy_feature_version",
-      "sqlxy_project_version",
-      "sqlxy_created_at",
-      "sqlxy_updated_at",
-      "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      *
     FROM (
       SELECT
         "video_id",
@@ -99,12 +87,94 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
-      FROM "video__chunk"
-    ) AS ranked
-    WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_run_id"
+      FROM (
+        SELECT
+          "video_id",
+          "video_chunk_id",
+          "chunk_index",
+          "start_s",
+          "path",
+          "duration_s",
+          "sqlxy_provenance__audio",
+          "sqlxy_provenance__frames",
+          "sqlxy_data_version__audio",
+          "sqlxy_data_version__frames",
+          "sqlxy_provenance",
+          "sqlxy_data_version",
+          "sqlxy_feature_version",
+          "sqlxy_project_version",
+          "sqlxy_created_at",
+          "sqlxy_updated_at",
+          "sqlxy_deleted_at",
+          "sqlxy_run_id",
+          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM "video__chunk"
+          WHERE
+            NOT "video_chunk_id" IS NULL
+        ) AS stored_samples
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    ) AS current_samples
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        "video_id",
+        "video_chunk_id",
+        "chunk_index",
+        "start_s",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id"
+      FROM (
+        SELECT
+          "video_id",
+          "video_chunk_id",
+          "chunk_index",
+          "start_s",
+          "path",
+          "duration_s",
+          "sqlxy_provenance__audio",
+          "sqlxy_provenance__frames",
+          "sqlxy_data_version__audio",
+          "sqlxy_data_version__frames",
+          "sqlxy_provenance",
+          "sqlxy_data_version",
+          "sqlxy_feature_version",
+          "sqlxy_project_version",
+          "sqlxy_created_at",
+          "sqlxy_updated_at",
+          "sqlxy_deleted_at",
+          "sqlxy_run_id",
+          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM "video__chunk"
+          WHERE
+            "video_chunk_id" IS NULL
+        ) AS stored_markers
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    ) AS current_markers
   ) AS current_rows
   GROUP BY
     "video_id"
@@ -116,6 +186,7 @@ WITH upstream_0 AS (
     c."sqlxy_provenance__frames" AS "sqlxy_current__frames",
     COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
     COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    COALESCE(c.sqlxy_children, 0) AS sqlxy_current_children,
     COALESCE(c.sqlxy_stale_if, 0) AS sqlxy_predicate
   FROM expected AS e
   FULL OUTER JOIN current_groups AS c
@@ -153,6 +224,8 @@ WITH upstream_0 AS (
       WHEN "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
       OR "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
       THEN 'provenance'
+      WHEN sqlxy_children <> sqlxy_current_children
+      THEN 'children'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
   FROM joined
@@ -161,6 +234,7 @@ WITH upstream_0 AS (
     OR sqlxy_in_expected = 0
     OR "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
     OR "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
+    OR sqlxy_children <> sqlxy_current_children
     OR sqlxy_predicate = 1
 )
 SELECT

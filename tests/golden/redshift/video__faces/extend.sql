@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template extend.sql.j2 · dialect redshift
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template extend.sql.j2 · dialect redshift
 ALTER TABLE "video__faces"
 ADD COLUMN "video_chunk_id" VARCHAR(MAX);
 

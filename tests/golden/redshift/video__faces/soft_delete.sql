@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template soft_delete.sql.j2 · dialect redshift
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template soft_delete.sql.j2 · dialect redshift
 INSERT INTO "video__faces" (
   "video_chunk_id",
   "num_faces",

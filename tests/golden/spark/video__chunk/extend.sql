@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template extend.sql.j2 · dialect spark
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template extend.sql.j2 · dialect spark
 ALTER TABLE `video__chunk`
 ADD COLUMN `video_id` STRING;
 

@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template hard_delete.sql.j2 · dialect spark
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template hard_delete.sql.j2 · dialect spark
 DROP TABLE IF EXISTS `video__faces__sqlxy_kept`;
 
 CREATE TABLE `video__faces__sqlxy_kept`
@@ -7,28 +7,14 @@ SELECT
   *
 FROM `video__faces`
 WHERE
-  NOT (
-    `video_chunk_id` IN (
-      SELECT
-        `video_chunk_id`
-      FROM (
+  NOT COALESCE(
+    (
+      `video_chunk_id` IN (
         SELECT
-          *
+          `video_chunk_id`
         FROM (
           SELECT
-            `video_chunk_id`,
-            `num_faces`,
-            `video_id`,
-            `sqlxy_provenance__faces`,
-            `sqlxy_data_version__faces`,
-            `sqlxy_provenance`,
-            `sqlxy_data_version`,
-            `sqlxy_feature_version`,
-            `sqlxy_project_version`,
-            `sqlxy_created_at`,
-            `sqlxy_updated_at`,
-            `sqlxy_deleted_at`,
-            `sqlxy_run_id`
+            *
           FROM (
             SELECT
               `video_chunk_id`,
@@ -43,17 +29,34 @@ WHERE
               `sqlxy_created_at`,
               `sqlxy_updated_at`,
               `sqlxy_deleted_at`,
-              `sqlxy_run_id`,
-              ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
-            FROM `video__faces`
-          ) AS ranked
+              `sqlxy_run_id`
+            FROM (
+              SELECT
+                `video_chunk_id`,
+                `num_faces`,
+                `video_id`,
+                `sqlxy_provenance__faces`,
+                `sqlxy_data_version__faces`,
+                `sqlxy_provenance`,
+                `sqlxy_data_version`,
+                `sqlxy_feature_version`,
+                `sqlxy_project_version`,
+                `sqlxy_created_at`,
+                `sqlxy_updated_at`,
+                `sqlxy_deleted_at`,
+                `sqlxy_run_id`,
+                ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+              FROM `video__faces`
+            ) AS ranked
+            WHERE
+              sqlxy_rank = 1
+          ) AS cur
           WHERE
-            sqlxy_rank = 1
-        ) AS cur
-        WHERE
-          FALSE
-      ) AS doomed
-    )
+            FALSE
+        ) AS doomed
+      )
+    ),
+    FALSE
   );
 
 INSERT OVERWRITE TABLE `video__faces`

@@ -7,30 +7,14 @@ SELECT
   *
 FROM `video__raw`
 WHERE
-  NOT (
-    `video_id` IN (
-      SELECT
-        `video_id`
-      FROM (
+  NOT COALESCE(
+    (
+      `video_id` IN (
         SELECT
-          *
+          `video_id`
         FROM (
           SELECT
-            `video_id`,
-            `path`,
-            `duration_s`,
-            `sqlxy_provenance__audio`,
-            `sqlxy_provenance__frames`,
-            `sqlxy_data_version__audio`,
-            `sqlxy_data_version__frames`,
-            `sqlxy_provenance`,
-            `sqlxy_data_version`,
-            `sqlxy_feature_version`,
-            `sqlxy_project_version`,
-            `sqlxy_created_at`,
-            `sqlxy_updated_at`,
-            `sqlxy_deleted_at`,
-            `sqlxy_run_id`
+            *
           FROM (
             SELECT
               `video_id`,
@@ -47,17 +31,36 @@ WHERE
               `sqlxy_created_at`,
               `sqlxy_updated_at`,
               `sqlxy_deleted_at`,
-              `sqlxy_run_id`,
-              ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
-            FROM `video__raw`
-          ) AS ranked
+              `sqlxy_run_id`
+            FROM (
+              SELECT
+                `video_id`,
+                `path`,
+                `duration_s`,
+                `sqlxy_provenance__audio`,
+                `sqlxy_provenance__frames`,
+                `sqlxy_data_version__audio`,
+                `sqlxy_data_version__frames`,
+                `sqlxy_provenance`,
+                `sqlxy_data_version`,
+                `sqlxy_feature_version`,
+                `sqlxy_project_version`,
+                `sqlxy_created_at`,
+                `sqlxy_updated_at`,
+                `sqlxy_deleted_at`,
+                `sqlxy_run_id`,
+                ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+              FROM `video__raw`
+            ) AS ranked
+            WHERE
+              sqlxy_rank = 1
+          ) AS cur
           WHERE
-            sqlxy_rank = 1
-        ) AS cur
-        WHERE
-          FALSE
-      ) AS doomed
-    )
+            FALSE
+        ) AS doomed
+      )
+    ),
+    FALSE
   );
 
 INSERT OVERWRITE TABLE `video__raw`

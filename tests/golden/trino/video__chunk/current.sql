@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template current.sql.j2 · dialect trino
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template current.sql.j2 · dialect trino
 SELECT
   "video_id",
   "video_chunk_id",
@@ -39,7 +39,13 @@ FROM (
     "sqlxy_deleted_at",
     "sqlxy_run_id",
     ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
-  FROM "video__chunk"
+  FROM (
+    SELECT
+      *
+    FROM "video__chunk"
+    WHERE
+      NOT "video_chunk_id" IS NULL
+  ) AS stored_samples
 ) AS ranked
 WHERE
   sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version d547c73f9e656e12da5b2ff668169d60 · template expected.sql.j2 · dialect trino
+-- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template expected.sql.j2 · dialect trino
 WITH upstream_0 AS (
   SELECT
     "video_id",
@@ -31,12 +31,16 @@ WITH upstream_0 AS (
     upstream_0."video_id" AS "video_id",
     "path",
     "duration_s",
+    GREATEST(
+      COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+      0
+    ) AS sqlxy_children,
     LOWER(
       TO_HEX(
         MD5(
           TO_UTF8(
             CONCAT(
-              CAST('video/chunk:audio|__initial__|video/raw:audio|' AS VARCHAR),
+              CAST('video/chunk:audio|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:audio|' AS VARCHAR),
               CAST(COALESCE("sqlxy_dv_0__audio", '') AS VARCHAR)
             )
           )
@@ -48,7 +52,7 @@ WITH upstream_0 AS (
         MD5(
           TO_UTF8(
             CONCAT(
-              CAST('video/chunk:frames|__initial__|video/raw:frames|' AS VARCHAR),
+              CAST('video/chunk:frames|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:frames|' AS VARCHAR),
               CAST(COALESCE("sqlxy_dv_0__frames", '') AS VARCHAR)
             )
           )

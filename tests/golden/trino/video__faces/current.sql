@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template current.sql.j2 · dialect trino
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template current.sql.j2 · dialect trino
 SELECT
   "video_chunk_id",
   "num_faces",

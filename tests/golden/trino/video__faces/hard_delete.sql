@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template hard_delete.sql.j2 · dialect trino
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template hard_delete.sql.j2 · dialect trino
 DELETE FROM "video__faces"
 WHERE
   "video_chunk_id" IN (

@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version f72fbd977c66cebce5c71071e96bc174 · template orphaned.sql.j2 · dialect trino
+-- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template orphaned.sql.j2 · dialect trino
 WITH upstream_0 AS (
   SELECT
     "video_chunk_id",
@@ -20,7 +20,13 @@ WITH upstream_0 AS (
         SELECT
           *,
           ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
-        FROM "video__chunk"
+        FROM (
+          SELECT
+            *
+          FROM "video__chunk"
+          WHERE
+            NOT "video_chunk_id" IS NULL
+        ) AS stored_samples
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -51,7 +51,7 @@ SELECT
     )
   ),
   '59c639645b227cf3364d36996d947590',
-  '5a44bd87044753c7ee1735bc17bf8d14',
+  'a57937e0f7be05e603c961ae51f94b79',
   COALESCE(sqlxy_first_created_at, CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP)),
   GREATEST(
     CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP),
@@ -64,9 +64,9 @@ SELECT
   sqlxy_run_id
 FROM (
   SELECT
-    staged."video_id",
-    staged."path",
-    staged."duration_s",
+    staged."video_id" AS "video_id",
+    staged."path" AS "path",
+    staged."duration_s" AS "duration_s",
     staged."sqlxy_provenance__audio",
     COALESCE(staged."sqlxy_data_version__audio", staged."sqlxy_provenance__audio") AS "sqlxy_data_version__audio",
     staged."sqlxy_provenance__frames",
