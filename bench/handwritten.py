@@ -8,10 +8,16 @@ generic compiler adds: deterministic tie-breaking of equal timestamps, the `--st
 predicate, the stale reason and the projection of every column through the dedup.
 
 The hash prefixes are the fields' full names and code versions (`__initial__` when the spec
-gives none); the bench asserts that these queries report the same counts as sqlxy.
+gives none; video/chunk's carry `+D`, the hash of its SQL definition, SPEC §4, a constant of
+`features/video/chunk.yaml`); the bench asserts that these queries report the same counts as
+sqlxy. Like sqlxy, the chunk query also compares each video's chunk count with the count its
+`generate` gives (SPEC §6: a deleted chunk makes its video stale).
 """
 
 from __future__ import annotations
+
+#: D(video/chunk) of the default project: md5 of its canonical SQL definition.
+CHUNK_CODE_VERSION = "__initial__+8512112d1c58fe0a2ff0d29e3dc40888"
 
 # Current rows of a table: the latest row per id; a tombstone (deleted_at set) hides the sample.
 _LATEST = """
@@ -27,8 +33,9 @@ WITH raw AS ({_LATEST.format(
     table="video__raw", id="video_id")}),
 expected AS (
   SELECT video_id, path, duration_s,
-    md5('video/chunk:audio|__initial__|video/raw:audio|' || coalesce(dv_audio, '')) AS p_audio,
-    md5('video/chunk:frames|__initial__|video/raw:frames|' || coalesce(dv_frames, '')) AS p_frames
+    greatest(coalesce(CAST(ceil(duration_s / 10.0) AS INT), 0), 0) AS n_chunks,
+    md5('video/chunk:audio|{CHUNK_CODE_VERSION}|video/raw:audio|' || coalesce(dv_audio, '')) AS p_audio,
+    md5('video/chunk:frames|{CHUNK_CODE_VERSION}|video/raw:frames|' || coalesce(dv_frames, '')) AS p_frames
   FROM raw WHERE sqlxy_deleted_at IS NULL
 ),
 chunk AS ({_LATEST.format(
@@ -36,14 +43,15 @@ chunk AS ({_LATEST.format(
     table="video__chunk", id="video_chunk_id")}),
 current AS (
   SELECT video_id, min(p_audio) AS audio_lo, max(p_audio) AS audio_hi,
-    min(p_frames) AS frames_lo, max(p_frames) AS frames_hi
+    min(p_frames) AS frames_lo, max(p_frames) AS frames_hi, count(*) AS n_chunks
   FROM chunk WHERE sqlxy_deleted_at IS NULL
   GROUP BY video_id
 ),
 compared AS (
   SELECT e.*, c.video_id AS current_id,
     e.p_audio <> c.audio_lo OR e.p_audio <> c.audio_hi AS audio_changed,
-    e.p_frames <> c.frames_lo OR e.p_frames <> c.frames_hi AS frames_changed
+    e.p_frames <> c.frames_lo OR e.p_frames <> c.frames_hi AS frames_changed,
+    e.n_chunks <> c.n_chunks AS chunks_changed
   FROM expected AS e FULL JOIN current AS c ON e.video_id = c.video_id
 )
 SELECT
@@ -55,7 +63,7 @@ SELECT
   concat_ws(',', CASE WHEN audio_changed THEN 'audio' END, CASE WHEN frames_changed THEN 'frames' END)
     AS sqlxy_stale_fields
 FROM compared
-WHERE current_id IS NULL OR video_id IS NULL OR audio_changed OR frames_changed
+WHERE current_id IS NULL OR video_id IS NULL OR audio_changed OR frames_changed OR chunks_changed
 """
 
 FACES = f"""
