@@ -4,7 +4,25 @@ from __future__ import annotations
 
 
 class SqlxyError(Exception):
-    """A user error: bad spec, bad input, unreachable target. CLI exit code 1."""
+    """A user error: bad spec, bad input, unreachable target. CLI exit code 1.
+
+    `param` names the API parameter at fault (`stale_if`, `samples`, `where`). The message names
+    it once, as `stale_if=`, before any user text, so a caller with other names for it (the CLI's
+    `--stale-if`) can say it in its own words with `naming`.
+    """
+
+    param: str | None = None
+
+    def __init__(self, message: str = "", *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+    def naming(self, names: dict[str, str]) -> str:
+        """The message with the parameter called by its name in `names` (parameter → name)."""
+        text = str(self)
+        if self.param is None or self.param not in names:
+            return text
+        return text.replace(f"{self.param}=", f"{names[self.param]}=", 1)
 
 
 class SpecError(SqlxyError):

@@ -94,8 +94,8 @@ def test_diff_against_a_base_manifest(seed_dir: Path, capsys: pytest.CaptureFixt
                    .replace("one sample per file", "one sample per video file"))
     capsys.readouterr()
     rows = run_json(capsys, "diff", "--base", str(base), "--json", "--project", str(seed_dir))
-    assert rows == [{"feature": "video/chunk", "change": "version", "fields": ["audio"]},
-                    {"feature": "video/raw", "change": "version", "fields": ["audio"]}]
+    assert rows == [{"feature": "video/chunk", "change": "version", "fields": ["audio"], "reason": "upstream"},
+                    {"feature": "video/raw", "change": "version", "fields": ["audio"], "reason": "code_version"}]
     raw.write_text(raw.read_text().replace('code_version: "2"', 'code_version: "1"'))
     rows = run_json(capsys, "diff", "--base", str(base), "--json", "--project", str(seed_dir))
     assert rows == [{"feature": "video/raw", "change": "spec only", "fields": []}]

@@ -1,12 +1,18 @@
-"""The `sqlxy` command: thin wrappers over Project and Store; output through `console`."""
+"""The `sqlxy` command: thin wrappers over Project and Store; output through `console`.
+
+Exit codes: 0 ok, 1 user error (usage errors included), 2 internal error, 130 interrupted
+(Ctrl-C), 141 output closed by its reader (`sqlxy read K | head`: 128 + SIGPIPE, as `cat` exits).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import pyarrow as pa
 
@@ -15,16 +21,40 @@ from sqlxy.cli import console
 from sqlxy.errors import SqlxyError
 from sqlxy.project import Project, load_project
 from sqlxy.store import Store
+from sqlxy.store.duckdb import is_interrupt
 
 Command = Callable[[argparse.Namespace], int]
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
+
+#: API parameter → the flag that gives it, for errors that name the parameter (SqlxyError.param).
+FLAGS = {"samples": "--samples", "stale_if": "--stale-if", "where": "--where"}
+
+
+class UsageError(SqlxyError):
+    """A command line argparse cannot parse: a user error like any other."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints its usage and exits 2, the code of internal errors; one line, exit 1
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def _project(args: argparse.Namespace) -> Project:
     return load_project(args.project)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return _project(args).store(args.target)
+def _store(args: argparse.Namespace, create: bool = True) -> Store:
+    """The target's store; `create=False` for commands that only read (no database file made)."""
+    store = Store.open(_project(args), args.target, create=create)
+    args.stores.append(store)  # main's Ctrl-C line says what its writes did
+    return store
+
+
+def _working(args: argparse.Namespace, label: str) -> contextlib.AbstractContextManager[None]:
+    return console.progress(label, quiet=args.quiet)
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -43,7 +73,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
         console.emit_json(data)
         return 0
     console.line(f"project {project.config.name}: version {data['project_version']}")
-    rows = [{"feature": k, "version": v["version"], "field": f, "field version": fv}
+    rows = [{"feature": k, "version": v["version"], "field": f, "field version": fv,
+             "SQL definition": v["definition"]}
             for k, v in data["features"].items() for f, fv in v["fields"].items()]
     console.table(rows)
     return 0
@@ -52,12 +83,13 @@ def cmd_versions(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from sqlxy.graph_render import render
 
-    console.line(render(_project(args).graph, args.format, args.fields))
+    project = _project(args)
+    console.line(render(project.graph, args.format, args.fields, project.versions.definitions))
     return 0
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(args) as store, _working(args, f"resolving {args.feature}"):
         increment = store.resolve(args.feature, samples=args.samples, stale_if=args.stale_if)
     if args.out:
         from sqlxy.store.outputs import write_rows_file
@@ -82,14 +114,17 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_write(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        count = store.write(args.feature, args.input, partial=args.partial, run_id=args.run_id)
+    if args.input is None and args.empty_parents is None:
+        raise SqlxyError("write needs --input FILE (or --empty-parents FILE for an expansion)")
+    with _store(args) as store, _working(args, f"writing {args.feature}"):
+        count = store.write(args.feature, args.input, partial=args.partial, run_id=args.run_id,
+                            empty_parents=args.empty_parents)
     console.line(f"{args.feature}: wrote {count} rows")
     return 0
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(args, create=False) as store, _working(args, f"reading {args.feature}"):
         rows = store.read(args.feature, include_deleted=args.include_deleted, where=args.where)
     if args.json:
         console.emit_json(rows.to_pylist())
@@ -99,14 +134,14 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(args) as store, _working(args, f"materializing {args.feature}"):
         counts = store.materialize(args.feature, run_id=args.run_id)
     console.line(f"{args.feature}: wrote {counts['written']} rows, retired {counts['retired']} orphaned")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(args, create=False) as store, _working(args, "computing status"):
         rows = store.status()
     if args.json:
         console.emit_json(rows)
@@ -129,7 +164,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(args) as store, _working(args, f"deleting from {args.feature}"):
         count = store.delete(args.feature, args.where, hard=args.hard)
     verb = "removed" if args.hard else "soft-deleted (tombstones appended:"
     console.line(f"{args.feature}: {verb} {count} rows{'' if args.hard else ')'}")
@@ -144,13 +179,31 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--project", default=os.environ.get("SQLXY_PROJECT", "."),
+def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """--project, --target and --quiet, before the command (with the defaults) and after it. After
+    it they default to SUPPRESS: a subcommand's default would overwrite a value given before."""
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--project", default=default(os.environ.get("SQLXY_PROJECT", ".")),
                         help="project folder (default: current folder)")
-    common.add_argument("--target", help="target name from sqlxy.yaml (default: default_target)")
-    parser = argparse.ArgumentParser(prog="sqlxy", description="SQL-first incremental metadata for ML "
-                                     "pipelines: per-field provenance computed inside the database.")
+    parser.add_argument("--target", default=default(None),
+                        help="target name from sqlxy.yaml (default: default_target)")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                        help="no progress display on stderr (shown only when stderr is a terminal)")
+
+
+RUN_ID_HELP = "a label stored in sqlxy_run_id of every row written (e.g. your pipeline's run id)"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _global_options(common, defaults=False)
+    parser = _Parser(prog="sqlxy", description="SQL-first incremental metadata for ML pipelines: "
+                     "per-field provenance computed inside the database.",
+                     epilog="--project, --target and --quiet go before or after the command. Exit codes: "
+                     "0 ok, 1 user error, 2 internal error, 130 interrupted, 141 output closed by its reader.")
+    _global_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Command, help_text: str) -> argparse.ArgumentParser:
@@ -170,13 +223,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("feature")
     p.add_argument("--samples", metavar="FILE", help="root samples (csv, json, jsonl, parquet)")
     p.add_argument("--stale-if", metavar="SQL", help="also stale where this condition holds")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--out", metavar="FILE", help="write new+stale rows to FILE (csv/json/jsonl/parquet)")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the increment as JSON")
+    output.add_argument("--out", metavar="FILE", help="write new+stale rows to FILE (csv/json/jsonl/parquet)")
     p = add("write", cmd_write, "append computed samples (atomic)")
     p.add_argument("feature")
-    p.add_argument("--input", required=True, metavar="FILE")
+    p.add_argument("--input", metavar="FILE", help="rows to write (csv, json, jsonl, parquet)")
+    p.add_argument("--empty-parents", metavar="FILE", help="expansion: rows resolve returned for parents "
+                   "that have no children (recorded as settled; their old children are retired)")
     p.add_argument("--partial", action="store_true", help="expansion: do not retire missing siblings")
-    p.add_argument("--run-id")
+    p.add_argument("--run-id", help=RUN_ID_HELP)
     p = add("read", cmd_read, "current rows of a feature")
     p.add_argument("feature")
     p.add_argument("--json", action="store_true")
@@ -185,7 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p = add("materialize", cmd_materialize, "compute a SQL-defined feature inside the database")
     p.add_argument("feature")
-    p.add_argument("--run-id")
+    p.add_argument("--run-id", help=RUN_ID_HELP)
     add("status", cmd_status, "per feature: rows, new, stale, orphaned").add_argument("--json",
                                                                                       action="store_true")
     p = add("diff", cmd_diff, "changes against a base manifest")
@@ -200,18 +256,55 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command line; returns the exit code (see the module docstring)."""
+    args = argparse.Namespace(stores=[])
     try:
-        return args.handler(args)
+        try:
+            _parser().parse_args(argv, namespace=args)
+        except SystemExit as exc:  # --help was printed
+            return exc.code if isinstance(exc.code, int) else 0
+        code = args.handler(args)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_PIPE_CLOSED
+    except KeyboardInterrupt:
+        return _interrupted(args.stores)
     except SqlxyError as exc:
-        console.error(str(exc))
+        console.error(exc.naming(FLAGS))
         return 1
     except Exception as exc:
+        if is_interrupt(exc):  # Ctrl-C inside an in-process DuckDB query
+            return _interrupted(args.stores)
         if os.environ.get("SQLXY_DEBUG"):
             traceback.print_exc()
         console.error(f"internal error ({type(exc).__name__}: {exc}); rerun with SQLXY_DEBUG=1 for "
                       "a traceback and report it")
         return 2
+
+
+def _discard_stdout() -> None:
+    """The reader closed the pipe: send what is still buffered to devnull, so the flush at exit
+    does not fail again with a message (Python's recipe for SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor (stdout replaced)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _interrupted(stores: list[Store]) -> int:
+    """Ctrl-C: one line saying whether anything was written."""
+    commits = [c for store in stores for c in store.commits]
+    unsure = [str(c) for c in commits if c.landed is None]
+    landed = [str(c) for c in commits if c.landed]
+    if unsure:
+        console.note(f"interrupted while committing ({'; '.join(unsure)}): it may or may not have been "
+                     "written; `sqlxy status` and `sqlxy read` show the tables as they are")
+    elif landed:
+        console.note(f"interrupted after the write committed ({'; '.join(landed)})")
+    else:
+        console.note("interrupted; nothing was written")
+    return EXIT_INTERRUPTED
 
 
 def run() -> None:

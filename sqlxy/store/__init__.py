@@ -3,25 +3,32 @@ materialize, status, push). Python orchestrates; every join, hash and comparison
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sqlxy import dialects
 from sqlxy.compiler import NOW_UTC, transpile
 from sqlxy.compiler.context import INPUT_RELATION, SAMPLES_RELATION
 from sqlxy.compiler.sqlparts import ident, literal, table_ref
-from sqlxy.errors import InputError
+from sqlxy.errors import InputError, SqlxyError
 from sqlxy.spec.sqlcheck import UnsafeSQL, parse_condition, referenced_columns
 from sqlxy.store.adapter import Adapter
+from sqlxy.store.commits import Commit, recorded
 from sqlxy.store.engines import open_adapter, wrap_connection
 from sqlxy.store.inputs import to_arrow
-from sqlxy.store.prepare import RAW_RELATION, prepare_rows
-from sqlxy.store.staging import samples_staging, write_staging
+from sqlxy.store.prepare import RAW_RELATION, check_disjoint, prepare_rows
+from sqlxy.store.readonly import read_through
+from sqlxy.store.staging import empty_parents_staging, samples_staging, write_staging
 from sqlxy.versions import canonical_json, normalised_spec
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from sqlxy.project import Project
 
 HISTORY_TABLE = "sqlxy_graph_history"
@@ -50,13 +57,17 @@ class Store:
     def __init__(self, project: Project, adapter: Adapter, target: str = "") -> None:
         self.project, self.adapter, self.target = project, adapter, target
         self._ready: set[str] = set()
+        self.commits: list[Commit] = []  # every write this store started, and whether it landed
 
     @classmethod
-    def open(cls, project: Project, target: str | None = None, connection: Any = None) -> Store:
+    def open(cls, project: Project, target: str | None = None, connection: Any = None,
+             create: bool = True) -> Store:
+        """`create=False` is for commands that only read: a DuckDB file that does not exist yet is
+        not created (the store sees an empty in-memory database; nothing written to it persists)."""
         if connection is not None:
             return cls(project, wrap_connection(connection), "connection")
         name, settings = project.config.target(target)
-        return cls(project, open_adapter(name, settings, project.root), name)
+        return cls(project, open_adapter(name, settings, project.root, create), name)
 
     def close(self) -> None:
         self.adapter.close()
@@ -74,12 +85,14 @@ class Store:
         return self.project.compiler.render(key, query, self.adapter.dialect, **params)
 
     def run(self, key: str, query: str, **params: Any) -> None:
-        for statement in self.project.compiler.statements(key, query, self.adapter.dialect, **params):
-            self.adapter.execute(statement)
+        with _naming(key, query):
+            for statement in self.project.compiler.statements(key, query, self.adapter.dialect, **params):
+                self.adapter.execute(statement)
 
     def fetch(self, key: str, query: str, **params: Any) -> pa.Table:
         (statement,) = self.project.compiler.statements(key, query, self.adapter.dialect, **params)
-        return self.adapter.fetch_arrow(statement)
+        with _naming(key, query):
+            return self.adapter.fetch_arrow(statement)
 
     def _count(self, sql: str) -> int:
         """Rows of a query already in the target dialect."""
@@ -92,6 +105,12 @@ class Store:
 
     def _table_rows(self, key: str) -> int:
         return self._count(self._native(f"SELECT * FROM {self._table(key)}"))
+
+    def _recorded(self, operation: str, key: str | None, rows: int | None = None) -> AbstractContextManager[Commit]:
+        """One write in one transaction, recorded in `commits` (what landed, if cut short)."""
+        commit = Commit(operation, key, rows)
+        self.commits.append(commit)
+        return recorded(self.adapter, commit)
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -119,10 +138,40 @@ class Store:
     def _table(self, key: str) -> str:
         return table_ref(self.project.table(key), self.project.config.schema)
 
+    # -- reading the tables as they are --------------------------------------------------
+
+    def _as_is(self, key: str, query: str, **params: Any) -> str:
+        """A read-only query in the target dialect that creates and alters nothing: a table it reads
+        (the feature's; its deps' too unless the query is `current`) that is missing, or lacks
+        columns a spec change added, is read through a stand-in."""
+        deps = [] if query == "current" else [dep.upstream for dep in self.project.graph[key].deps]
+        keys = [*deps, key]
+        stand_ins = {self.project.table(k): sql for k in keys if (sql := self._stand_in(k))}
+        if not stand_ins:
+            (statement,) = self.project.compiler.statements(key, query, self.adapter.dialect, **params)
+            return statement
+        (source,) = self.project.compiler.statements(key, query, dialects.SOURCE, **params)
+        return self._native(read_through(source, stand_ins, self.project.config.schema))
+
+    def _stand_in(self, key: str) -> str | None:
+        """Source SQL reading a feature table as its spec describes it (no rows when it is missing,
+        NULL in columns it lacks), or None when the table is complete."""
+        if key in self._ready:
+            return None
+        existing = self.adapter.columns(self.project.table(key), self.project.config.schema)
+        context = self.project.compiler.context(key)
+        if existing is None:
+            return f"SELECT {_nulls(context.typed_columns())} WHERE FALSE"
+        missing = tuple(c for c in context.table_column_names if c not in existing)
+        if not missing:
+            self._ready.add(key)
+            return None
+        return f"SELECT *, {_nulls(context.typed_columns(missing))} FROM {self._table(key)}"
+
     # -- resolve --------------------------------------------------------------------------
 
     def resolve(self, key: str, samples: Any = None, stale_if: str | None = None) -> Increment:
-        predicate = self._condition(key, stale_if, "--stale-if") if stale_if is not None else None
+        predicate = self._condition(key, stale_if, "stale_if") if stale_if is not None else None
         with self._root_samples(key, samples):
             rows = self.fetch(key, "resolve", stale_if=predicate)
         return _split(rows, list(self.project.graph[key].compare_keys))
@@ -133,19 +182,20 @@ class Store:
         self._ensure_lineage(key)
         if not node.is_root:
             if samples is not None:
-                raise InputError(f"{key} is not a root feature: its samples come from its deps, "
-                                 "not from --samples")
+                raise InputError(f"{key} is not a root feature: its samples come from its deps, so "
+                                 "samples=... does not apply", param="samples")
             return _Staged(self.adapter, [])
         source = node.spec.source
         has_source = bool(source and (source.table or source.query))
         if samples is None:
             if not has_source:
                 raise InputError(f"{key} is a root feature without source.table or source.query: "
-                                 "pass its samples (--samples FILE or samples=...)")
+                                 "pass its samples (samples=...)", param="samples")
             self._check_versions(key)
             return _Staged(self.adapter, [])
         if has_source:
-            raise InputError(f"{key} reads its samples from its source; do not pass samples too")
+            raise InputError(f"{key} reads its samples from its source; do not pass samples=... too",
+                             param="samples")
         table = _rows(key, samples)
         staging = samples_staging(node, table.column_names, ident(RAW_RELATION))
         self.adapter.stage(SAMPLES_RELATION, prepare_rows(table, staging, key, "samples"))
@@ -158,48 +208,75 @@ class Store:
             raise InputError(f"{key}: source has {row['bad_rows']} row(s) whose input version for field "
                              f"'{row['field']}' is empty, NULL or holds '|' (e.g. {row['example']!r})")
 
-    def _condition(self, key: str, sql: str, what: str) -> str:
+    def _condition(self, key: str, sql: str, param: str) -> str:
+        """A user condition checked and normalised; errors name the parameter that gave it."""
         try:
             tree = parse_condition(sql)
         except UnsafeSQL as exc:
-            raise InputError(f"{what} '{sql}' {exc}") from None
+            raise InputError(f"{param}='{sql}' {exc}", param=param) from None
         known = set(self.project.compiler.context(key).table_column_names)
         unknown = sorted(referenced_columns(tree) - known)
         if unknown:
-            raise InputError(f"{what} '{sql}' names unknown column '{unknown[0]}' of {key}")
+            raise InputError(f"{param}='{sql}' names unknown column '{unknown[0]}' of {key}", param=param)
         return tree.sql("duckdb")
 
     # -- write ----------------------------------------------------------------------------
 
-    def write(self, key: str, rows: Any, partial: bool = False, run_id: str | None = None) -> int:
-        """Append rows atomically; expansion writes retire the parents' missing children."""
+    def write(self, key: str, rows: Any, partial: bool = False, run_id: str | None = None,
+              empty_parents: Any = None) -> int:
+        """Append rows atomically; expansion writes retire the parents' missing children.
+
+        `empty_parents` (expansions): the rows resolve returned for parents that have no children;
+        they are recorded as settled, and their previous children retired, in the same statement.
+        Returns the number of rows written (children plus empty parents)."""
         node = self.project.graph[key]
-        table = _rows(key, rows)
-        if table.num_rows == 0:
+        table = _rows(key, rows) if rows is not None or empty_parents is None else pa.table({})
+        ctx = self.project.compiler.context(key)
+        staged = [] if table.num_rows == 0 else [
+            prepare_rows(table, write_staging(node, ctx, table.column_names, ident(RAW_RELATION), run_id),
+                         key, "input")]
+        if empty_parents is not None:
+            staged += self._empty_parents(key, empty_parents, partial, run_id, staged)
+        if not staged:
             return 0
         self._ensure_lineage(key)
-        ctx = self.project.compiler.context(key)
-        staging = write_staging(node, ctx, table.column_names, ident(RAW_RELATION), run_id)
-        self.adapter.stage(INPUT_RELATION, prepare_rows(table, staging, key, "input"))
+        self.adapter.stage(INPUT_RELATION, pa.concat_tables(staged))
         try:
-            with self.adapter.transaction():
+            with self._recorded("write", key, sum(t.num_rows for t in staged)):
                 self.run(key, "insert", partial=partial, run_id=run_id)
         finally:
             self.adapter.unstage(INPUT_RELATION)
-        return table.num_rows
+        return sum(t.num_rows for t in staged)
+
+    def _empty_parents(self, key: str, rows: Any, partial: bool, run_id: str | None,
+                       children: list[pa.Table]) -> list[pa.Table]:
+        node = self.project.graph[key]
+        if partial:
+            raise InputError(f"{key}: empty_parents record complete (empty) child sets; write them "
+                             "without partial")
+        table = _rows(key, rows)
+        if table.num_rows == 0:
+            return []
+        staging = empty_parents_staging(node, self.project.compiler.context(key), table.column_names,
+                                        ident(RAW_RELATION), run_id)
+        prepared = prepare_rows(table, staging, key, "empty_parents")
+        if children:
+            check_disjoint(children[0], prepared, node.compare_keys, key)
+        return [prepared]
 
     # -- read, delete ---------------------------------------------------------------------
 
     def read(self, key: str, include_deleted: bool = False, where: str | None = None) -> pa.Table:
-        self.ensure_table(key)
-        condition = self._condition(key, where, "--where") if where else None
-        return self.fetch(key, "current", include_deleted=include_deleted, row_filter=condition)
+        condition = self._condition(key, where, "where") if where else None
+        with _naming(key, "current"):
+            return self.adapter.fetch_arrow(self._as_is(key, "current", include_deleted=include_deleted,
+                                                        row_filter=condition))
 
     def delete(self, key: str, where: str, hard: bool = False) -> int:
-        condition = self._condition(key, where, "--where")
+        condition = self._condition(key, where, "where")
         self.ensure_table(key)
         before = self._table_rows(key)
-        with self.adapter.transaction():
+        with self._recorded("hard delete" if hard else "soft delete", key):
             self.run(key, "hard_delete" if hard else "soft_delete", where=condition)
         after = self._table_rows(key)
         return before - after if hard else after - before
@@ -219,18 +296,36 @@ class Store:
         (increment_sql,) = self.project.compiler.statements(key, "resolve", self.adapter.dialect)
         staged = {"increment_relation": ident(INCREMENT_RELATION), "run_id": run_id}
         (rows_sql,) = self.project.compiler.statements(key, "materialize", self.adapter.dialect, **staged)
-        with self.adapter.transaction():
-            self.adapter.stage_query(INCREMENT_RELATION, increment_sql)  # computed once, read twice
-            self.adapter.stage_query(INPUT_RELATION, rows_sql)
-            try:
-                written = self._count(self._native(f"SELECT * FROM {ident(INPUT_RELATION)}"))
+        try:  # unstaged after the transaction: inside a failed one, any statement fails again
+            with self._recorded("materialize", key) as commit:
+                with _naming(key, "materialize"):
+                    self.adapter.stage_query(INCREMENT_RELATION, increment_sql)  # computed once, read twice
+                    self.adapter.stage_query(INPUT_RELATION, rows_sql)
+                counts = self._check_computed(key)
+                commit.rows = counts["written"] + counts["empty"]
                 self.run(key, "retire_orphaned", **staged)
                 self.run(key, "insert", run_id=run_id)
-            finally:
-                self.adapter.unstage(INPUT_RELATION)
-                self.adapter.unstage(INCREMENT_RELATION)
-        retired = self._table_rows(key) - before - written
-        return {"written": written, "retired": retired}
+        finally:
+            self.adapter.unstage(INPUT_RELATION)
+            self.adapter.unstage(INCREMENT_RELATION)
+        counts["retired"] = self._table_rows(key) - before - counts["written"] - counts["empty"]
+        return counts
+
+    def _check_computed(self, key: str) -> dict[str, int]:
+        """The rows materialize computed, checked as `write` checks user rows (SPEC §6): ids
+        present and unique. A violation writes nothing and names the column and an example."""
+        (row,) = self.fetch(key, "materialize_checks").to_pylist()
+        ctx = self.project.compiler.context(key)
+        rejected = f"{key}: materialize computed rows that cannot be stored, nothing written:"
+        for i, name in enumerate(self.project.graph[key].spec.id_columns):
+            if row[f"null_{i}"]:
+                raise InputError(f"{rejected} id column '{name}' is NULL in {row[f'null_{i}']} row(s) "
+                                 f"(e.g. the row with {ctx.example_column} = {row[f'null_example_{i}']!r})")
+        if row["sqlxy_duplicates"]:
+            raise InputError(f"{rejected} {row['sqlxy_duplicates']} id(s) appear more than once "
+                             f"(e.g. {row['sqlxy_duplicate_example']!r}); check the source or "
+                             "generate.columns of the id columns")
+        return {"written": row["sqlxy_samples"] or 0, "empty": row["sqlxy_empty_parents"] or 0}
 
     def status(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
         """Per feature: current rows, new / stale / orphaned counts, and `waiting_on`: the upstream
@@ -248,12 +343,13 @@ class Store:
 
     def _status(self, key: str) -> dict[str, Any]:
         node = self.project.graph[key]
-        self._ensure_lineage(key)
-        (current,) = self.project.compiler.statements(key, "current", self.adapter.dialect)
-        row: dict[str, Any] = {"feature": key, "rows": self._count(current)} | dict.fromkeys(CHANGES)
+        row: dict[str, Any] = {"feature": key, "rows": self._count(self._as_is(key, "current"))}
+        row |= dict.fromkeys(CHANGES)
         source = node.spec.source
         if not node.is_root or (source and (source.table or source.query)):
-            counts = {r["sqlxy_change"]: r["samples"] for r in self.fetch(key, "status").to_pylist()}
+            with _naming(key, "status"):
+                changes = self.adapter.fetch_arrow(self._as_is(key, "status")).to_pylist()
+            counts = {r["sqlxy_change"]: r["samples"] for r in changes}
             row.update({c: counts.get(c, 0) for c in CHANGES})
         return row
 
@@ -268,7 +364,7 @@ class Store:
         if self._count(self._native(f"SELECT * FROM {history} WHERE project_version = {version}")):
             return False
         rows = " UNION ALL ".join(self._history_row(key) for key in self.project.features)
-        with self.adapter.transaction():
+        with self._recorded("push", None, len(self.project.features)):
             self.adapter.execute(self._native(f"INSERT INTO {history} {rows}"))
         return True
 
@@ -277,6 +373,18 @@ class Store:
         spec_json = canonical_json(normalised_spec(self.project.graph[key].spec))
         values = [versions.project, key, versions.features[key], versions.spec_hashes[key], spec_json]
         return f"SELECT {', '.join(map(literal, values))}, {NOW_UTC}"
+
+
+@contextmanager
+def _naming(key: str, query: str) -> Iterator[None]:
+    """An engine's error names the feature and the query it ran, whose SQL holds the feature's own
+    (`filter`, `generate`, `source`): `video/chunk: materialize query: DuckDB rejected a query: ...`."""
+    try:
+        yield
+    except InputError:
+        raise
+    except SqlxyError as exc:
+        raise SqlxyError(f"{key}: {query} query: {exc}") from exc
 
 
 class _Staged:
@@ -291,6 +399,10 @@ class _Staged:
     def __exit__(self, *exc: object) -> None:
         for name in self.names:
             self.adapter.unstage(name)
+
+
+def _nulls(typed: list[tuple[str, str]]) -> str:
+    return ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in typed)
 
 
 def _rows(key: str, rows: Any) -> pa.Table:

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 class Adapter(Protocol):
     dialect: str
+    transactional: bool  # a failed `transaction()` rolls back (else: each write is one statement)
 
     def execute(self, sql: str) -> None: ...
 

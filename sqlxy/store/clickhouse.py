@@ -30,6 +30,7 @@ def _naive_utc(table: pa.Table) -> pa.Table:
 
 class ClickHouseAdapter:
     dialect = "clickhouse"
+    transactional = False
 
     def __init__(self, query: Any, close: Any = None) -> None:
         self._query, self._close = query, close

@@ -1,4 +1,4 @@
-"""The embedded DuckDB engine."""
+"""The embedded DuckDB engine, and the in-process DuckDB connections sqlxy opens for itself."""
 
 from __future__ import annotations
 
@@ -10,43 +10,70 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from sqlxy.compiler.sqlparts import literal
 from sqlxy.errors import SqlxyError, TargetError
+
+#: Settings of a DuckDB session rather than of the database: `duckdb.connect(config=...)` refuses
+#: them, so those a target's `config` gives are SET on the connection instead.
+SESSION_SETTINGS = ("enable_progress_bar", "enable_progress_bar_print", "progress_bar_time")
+
+
+def quiet_connection(path: str = ":memory:", config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection without DuckDB's progress bar, which it draws on stdout (the user's data:
+    `--json`, programs embedding sqlxy) once a query runs for 2 s; sqlxy's CLI shows its own on
+    stderr. A target `config` that sets `enable_progress_bar` itself is obeyed."""
+    settings = {k: str(v) for k, v in (config or {}).items()}
+    session = {"enable_progress_bar": "false"} | {k: settings.pop(k) for k in SESSION_SETTINGS if k in settings}
+    connection = duckdb.connect(path, config=settings)
+    try:
+        for name, value in session.items():  # names from SESSION_SETTINGS only
+            connection.execute(f"SET {name} = {literal(value)}")
+    except duckdb.Error:
+        connection.close()
+        raise
+    return connection
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C during a DuckDB query surfaces as RuntimeError('Query interrupted') (or, from
+    `interrupt()`, InterruptException) instead of KeyboardInterrupt."""
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
 
 
 class DuckDBAdapter:
     dialect = "duckdb"
+    transactional = True
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, owned: bool) -> None:
         self.connection, self.owned = connection, owned
         self._temp_tables: set[str] = set()
 
     @classmethod
-    def connect(cls, settings: dict[str, Any], root: Path) -> DuckDBAdapter:
+    def connect(cls, settings: dict[str, Any], root: Path, create: bool = True) -> DuckDBAdapter:
+        """`create=False`: a file that does not exist is not created; an empty in-memory database
+        stands in for it (commands that only read see no tables)."""
         path = settings.get("path", "target/sqlxy.duckdb")
         if path != ":memory:":
             full = Path(path) if Path(path).is_absolute() else root / path
-            full.parent.mkdir(parents=True, exist_ok=True)
+            if not create and not full.exists():
+                full = Path(":memory:")
+            else:
+                full.parent.mkdir(parents=True, exist_ok=True)
             path = str(full)
-        config = {k: str(v) for k, v in (settings.get("config") or {}).items()}
         try:
-            return cls(duckdb.connect(path, config=config), owned=True)
+            return cls(quiet_connection(path, settings.get("config")), owned=True)
         except duckdb.Error as exc:
             raise TargetError(f"cannot open DuckDB database {path}: {exc}") from None
 
     def execute(self, sql: str) -> None:
-        self._run(sql).fetchall()  # DuckDB keeps a pending result until it is consumed
+        with _errors():
+            self.connection.execute(sql).fetchall()  # DuckDB keeps a pending result until it is consumed
 
     def fetch_arrow(self, sql: str) -> pa.Table:
-        try:
+        with _errors():
             return self.connection.sql(sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise SqlxyError(f"DuckDB rejected a query: {str(exc).splitlines()[0]}") from exc
-
-    def _run(self, sql: str) -> duckdb.DuckDBPyConnection:
-        try:
-            return self.connection.execute(sql)
-        except duckdb.Error as exc:
-            raise SqlxyError(f"DuckDB rejected a query: {str(exc).splitlines()[0]}") from exc
 
     def stage(self, name: str, rows: pa.Table) -> None:
         self.connection.register(name, rows)
@@ -82,3 +109,16 @@ class DuckDBAdapter:
     def close(self) -> None:
         if self.owned:
             self.connection.close()
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """A rejected query is a user error naming DuckDB's reason; Ctrl-C stays a KeyboardInterrupt."""
+    try:
+        yield
+    except (duckdb.Error, RuntimeError) as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from None
+        if not isinstance(exc, duckdb.Error):
+            raise
+        raise SqlxyError(f"DuckDB rejected a query: {str(exc).splitlines()[0]}") from exc

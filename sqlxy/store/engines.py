@@ -9,12 +9,13 @@ from sqlxy.errors import SqlxyError, TargetError
 from sqlxy.store.adapter import Adapter
 
 
-def open_adapter(name: str, settings: dict[str, Any], root: Path) -> Adapter:
+def open_adapter(name: str, settings: dict[str, Any], root: Path, create: bool = True) -> Adapter:
+    """`create=False`: do not create a database file that does not exist (see `Store.open`)."""
     kind = settings["type"]
     if kind == "duckdb":
         from sqlxy.store.duckdb import DuckDBAdapter
 
-        return DuckDBAdapter.connect(settings, root)
+        return DuckDBAdapter.connect(settings, root, create)
     if kind == "postgres":
         from sqlxy.store.postgres import PostgresAdapter
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from sqlxy.compiler.sqlparts import ident
 from sqlxy.errors import InputError
+from sqlxy.store.duckdb import quiet_connection
 
 FILE_READERS = {".csv": "read_csv({path}, all_varchar = true, header = true)",
                 ".json": "read_json_auto({path})", ".jsonl": "read_json_auto({path})",
@@ -25,7 +26,7 @@ def read_rows_file(path: str | Path) -> pa.Table:
                          f"(use {', '.join(sorted(FILE_READERS))})")
     if not file.is_file():
         raise InputError(f"{file}: no such file")
-    connection = duckdb.connect()
+    connection = quiet_connection()
     try:
         relation = connection.sql("SELECT * FROM " + reader.format(path="$path"), params={"path": str(file)})
         mixed = [n for n, t in zip(relation.columns, relation.types, strict=True) if str(t) == "JSON"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlxy.errors import InputError
+from sqlxy.store.duckdb import quiet_connection
 
 FORMATS = {".parquet": "FORMAT PARQUET", ".csv": "FORMAT CSV, HEADER true",
            ".jsonl": "FORMAT JSON", ".ndjson": "FORMAT JSON", ".json": "FORMAT JSON, ARRAY true"}
@@ -22,7 +22,7 @@ def write_rows_file(rows: pa.Table, path: str | Path) -> None:
     if file.suffix.lower() == ".csv":
         rows = _flatten_lists(rows)
     file.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect()
+    connection = quiet_connection()
     try:
         connection.register("sqlxy_rows", rows)
         target = str(file).replace("'", "''")

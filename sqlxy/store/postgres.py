@@ -29,6 +29,7 @@ def _pg_type(arrow_type: pa.DataType) -> str:
 
 class PostgresAdapter:
     dialect = "postgres"
+    transactional = True
 
     def __init__(self, connection: Any, owned: bool) -> None:
         self.connection, self.owned = connection, owned

@@ -11,7 +11,9 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from sqlxy.compiler.sqlparts import ident
 from sqlxy.errors import InputError
+from sqlxy.store.duckdb import quiet_connection
 from sqlxy.store.staging import Staging, validation_query
 
 RAW_RELATION = "sqlxy_raw_rows"
@@ -19,7 +21,7 @@ RAW_RELATION = "sqlxy_raw_rows"
 
 def prepare_rows(rows: pa.Table, staging: Staging, key: str, what: str) -> pa.Table:
     """The typed rows of `staging.select`, or InputError naming the first problem found."""
-    connection = duckdb.connect()
+    connection = quiet_connection()
     try:
         connection.register(RAW_RELATION, rows)
         _check(connection, staging, key, what)
@@ -39,3 +41,20 @@ def _check(connection: duckdb.DuckDBPyConnection, staging: Staging, key: str, wh
     twice, example = connection.execute(staging.duplicate_ids).fetchall()[0]
     if twice:
         raise InputError(f"{rejected} {twice} id(s) appear more than once (e.g. {example!r})")
+
+
+def check_disjoint(children: pa.Table, empty_parents: pa.Table, keys: tuple[str, ...], key: str) -> None:
+    """A parent given both children and as a parent without children is a contradiction."""
+    on = " AND ".join(f"c.{ident(k)} = e.{ident(k)}" for k in keys)
+    sql = (f"SELECT CAST(e.{ident(keys[0])} AS VARCHAR) FROM children AS c JOIN empty_parents AS e "
+           f"ON {on} LIMIT 1")
+    connection = quiet_connection()
+    try:
+        connection.register("children", children)
+        connection.register("empty_parents", empty_parents)
+        both = connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+    if both:
+        raise InputError(f"{key}: rejected, nothing written: parent {keys[0]}={both[0][0]!r} is given "
+                         "both children and as a parent without children")

@@ -41,6 +41,7 @@ def _builder(settings: dict[str, Any], root: Path) -> Any:
 
 class SparkAdapter:
     dialect = "spark"
+    transactional = False
 
     def __init__(self, session: Any, owned: bool) -> None:
         self.session, self.owned = session, owned

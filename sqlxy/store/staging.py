@@ -42,6 +42,20 @@ def _type_check(name: str, kind: str) -> Check:
     return Check(f"column '{name}' is not {kind}", f"({bad})", f"CAST({col} AS VARCHAR)")
 
 
+def _finite_check(name: str) -> Check:
+    """inf, -inf and nan (from `1e400`, `inf`, `nan` in a csv, or a float from a frame) are
+    refused: engines store and print them unlike each other, and JSON has no such numbers."""
+    col = ident(name)
+    return Check(f"column '{name}' holds a non-finite float (inf, -inf or nan)",
+                 f"NOT isfinite(TRY_CAST({col} AS DOUBLE))", f"CAST({col} AS VARCHAR)")
+
+
+def _value_checks(node: FeatureNode, present: set[str]) -> list[Check]:
+    """Per user column given: the value casts to the column type; floats are finite."""
+    checks = [_type_check(n, k) for n, k in node.columns.items() if n in present]
+    return checks + [_finite_check(n) for n, k in node.columns.items() if n in present and k == "float"]
+
+
 #: DuckDB type names of values that are not scalars: lists, arrays, structs, maps, unions.
 _NESTED_TYPE = r"^(STRUCT|MAP|UNION)|\]$"
 
@@ -56,8 +70,10 @@ def _token_check(name: str, required: bool) -> Check:
     return Check(f"column '{name}' {what}", f"({bad})", f"COALESCE({text}, 'NULL')")
 
 
-def _id_checks(node: FeatureNode, present: set[str]) -> list[Check]:
-    required = list(node.spec.id_columns) + [k for k in node.compare_keys if k not in node.spec.id_columns]
+def _id_checks(node: FeatureNode, present: set[str], identity: tuple[str, ...] | None = None) -> list[Check]:
+    """`identity`: the columns that identify a staged row (default: the feature's id columns)."""
+    ids = identity or node.spec.id_columns
+    required = list(ids) + [k for k in node.compare_keys if k not in ids]
     missing = [c for c in required if c not in present]
     if missing:
         raise InputError(f"{node.key}: rows lack id column(s) {', '.join(missing)}")
@@ -83,24 +99,48 @@ def _typed_user_columns(node: FeatureNode, present: set[str]) -> list[str]:
     return out
 
 
-def _duplicates(node: FeatureNode, relation: str) -> str:
-    ids = ", ".join(ident(c) for c in node.spec.id_columns)
-    return (f"SELECT COUNT(*) AS n, MIN(CAST({ident(node.spec.id_columns[0])} AS VARCHAR)) AS example "
+def _duplicates(node: FeatureNode, relation: str, identity: tuple[str, ...] | None = None) -> str:
+    columns = identity or node.spec.id_columns
+    ids = ", ".join(ident(c) for c in columns)
+    return (f"SELECT COUNT(*) AS n, MIN(CAST({ident(columns[0])} AS VARCHAR)) AS example "
             f"FROM (SELECT {ids} FROM {relation} GROUP BY {ids} HAVING COUNT(*) > 1) AS twice")
 
 
+def empty_parents_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
+                          run_id: str | None) -> Staging:
+    """Typed rows for `insert.sql` that record expansion parents without children (SPEC §6): the
+    rows resolve returned for them (parent keys, carried columns, provenance), no child id."""
+    if node.child_id is None:
+        raise InputError(f"{node.key}: only expansion features have parents without children")
+    child_ids = sorted(set(columns) & (set(node.spec.id_columns) - set(node.compare_keys)))
+    if child_ids:
+        raise InputError(f"{node.key}: a parent without children has no child id, but the empty "
+                         f"parents give {', '.join(child_ids)}")
+    return write_staging(node, ctx, columns, relation, run_id, identity=node.compare_keys)
+
+
+def _one_version_source(node: FeatureNode, provenance: str, version: str | None, present: set[str]) -> None:
+    """A root row gives a field's provenance or its input version, not both: they could disagree,
+    and either choice would silently drop the other. (A version column that is also a declared
+    column is data too, and may come with the provenance, as rows from `read` do.)"""
+    if version is not None and {provenance, version} <= present and version not in node.columns:
+        raise InputError(f"{node.key}: input rejected, nothing written: rows give both {provenance} and "
+                         f"'{version}' (the input version of the same field); pass one of them")
+
+
 def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
-                  run_id: str | None) -> Staging:
-    """Typed rows for `insert.sql`: user columns, per-field provenance and data versions, run id."""
+                  run_id: str | None, identity: tuple[str, ...] | None = None) -> Staging:
+    """Typed rows for `insert.sql`: user columns, per-field provenance and data versions, run id.
+    `identity`: the columns that must be present, non-NULL and unique (default: the id columns)."""
     present = set(columns)
     versions = dict(node.spec.source.versions) if node.is_root and node.spec.source else {}
     allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
     allowed |= set(ctx.field_column_names)
     _check_names(node, columns, allowed, "input")
-    checks = _id_checks(node, present)
-    checks += [_type_check(n, k) for n, k in node.columns.items() if n in present]
+    checks = _id_checks(node, present, identity) + _value_checks(node, present)
     provenance = []
     for field in ctx.fields:
+        _one_version_source(node, field.prov_name, versions.get(field.key), present)
         if field.prov_name in present:
             checks.append(_token_check(field.prov_name, required=True))
             provenance.append(f"CAST({field.prov} AS VARCHAR) AS {field.prov}")
@@ -120,7 +160,7 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
             provenance.append(f"CAST(NULL AS VARCHAR) AS {field.dv}")
     run = literal(run_id) if run_id else "CAST(NULL AS VARCHAR)"
     select = ", ".join(_typed_user_columns(node, present) + provenance + [f"{run} AS sqlxy_run_id"])
-    return Staging(f"SELECT {select} FROM {relation}", checks, _duplicates(node, relation))
+    return Staging(f"SELECT {select} FROM {relation}", checks, _duplicates(node, relation, identity))
 
 
 def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging:
@@ -132,8 +172,7 @@ def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Sta
     if missing:
         raise InputError(f"{node.key}: samples lack input-version column(s) {', '.join(missing)} "
                          "named by source.versions")
-    checks = _id_checks(node, present)
-    checks += [_type_check(n, k) for n, k in node.columns.items() if n in present]
+    checks = _id_checks(node, present) + _value_checks(node, present)
     checks += [_token_check(v, required=True) for v in sorted(set(versions.values()))]
     typed = _typed_user_columns(node, present)
     typed += [f"CAST({ident(v)} AS VARCHAR) AS {ident(v)}" for v in sorted(set(versions.values()))

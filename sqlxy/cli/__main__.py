@@ -1,0 +1,3 @@
+from sqlxy.cli import run
+
+run()
