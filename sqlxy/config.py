@@ -76,9 +76,12 @@ def load_config(root: Path) -> Config:
     def fail(message: str, key: str) -> SpecError:
         return SpecError(message, CONFIG_FILE, raw.line_of(key) or None)
 
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    unknown = sorted(set(raw) - _KNOWN_KEYS, key=str)  # YAML keys may be numbers too: `1: x`
     if unknown:
         raise fail(f"unknown key '{unknown[0]}' (known: {', '.join(sorted(_KNOWN_KEYS))})", unknown[0])
+    for key in ("name", "features", "hash", "schema", "table_prefix", "default_target"):
+        if isinstance(raw.get(key), (dict, list)):
+            raise fail(f"{key} must be a single value, got {raw[key]!r}", key)
     hash_name = raw.get("hash", "md5")
     if hash_name not in HASHES:
         raise fail(f"hash '{hash_name}' is not one of md5, sha256", "hash")
@@ -110,7 +113,8 @@ def _target_problem(targets: Any) -> str | None:
     if not isinstance(targets, dict) or not targets:
         return "targets must be a non-empty mapping of name → settings"
     for name, settings in targets.items():
-        if not isinstance(settings, dict) or settings.get("type") not in TARGET_TYPES:
+        if not isinstance(settings, dict) or not isinstance(settings.get("type"), str) \
+                or settings["type"] not in TARGET_TYPES:
             return f"target '{name}' needs type: one of {', '.join(sorted(TARGET_TYPES))}"
     return None
 

@@ -15,11 +15,28 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise SqlxyError(f"no manifest at {path} (run `sqlxy compile` to write target/manifest.json)") \
             from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SqlxyError(f"{path} is not a manifest: {exc}") from None
+    except OSError as exc:
+        raise SqlxyError(f"cannot read the manifest {path}: {exc.strerror or exc}") from None
     if not isinstance(data, dict) or "features" not in data:
         raise SqlxyError(f"{path} is not a sqlxy manifest (no 'features')")
+    problem = _shape_problem(data["features"])
+    if problem:
+        raise SqlxyError(f"{path} is not a sqlxy manifest: {problem}")
     return data
+
+
+def _shape_problem(features: Any) -> str | None:
+    """What keeps `features` from being a manifest's (what `diff_manifests` reads), or None."""
+    if not isinstance(features, dict):
+        return "'features' is not a mapping"
+    for key, entry in features.items():
+        if not isinstance(entry, dict) or not {"version", "spec_hash", "fields"} <= set(entry):
+            return f"feature '{key}' needs version, spec_hash and fields"
+        if not isinstance(entry["fields"], dict) or not all(isinstance(f, dict) for f in entry["fields"].values()):
+            return f"the fields of feature '{key}' are not a mapping of field → versions"
+    return None
 
 
 def diff_manifests(base: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:

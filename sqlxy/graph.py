@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from sqlxy.errors import SpecError
 from sqlxy.spec import validate
-from sqlxy.spec.model import COLUMN_NAME, SYSTEM_PREFIX, Dep, FeatureSpec, FieldSpec
+from sqlxy.spec.model import SYSTEM_PREFIX, Dep, FeatureSpec, FieldSpec, check_column_name
 from sqlxy.spec.sqlcheck import referenced_columns
 
 FieldRef = tuple[str, str]  # (feature key, field key)
@@ -168,9 +168,9 @@ def _dep_view(spec: FeatureSpec, dep: Dep, upstream: FeatureNode) -> DepView:
         if new.startswith(SYSTEM_PREFIX):
             raise _fail(spec, f"rename '{old}' → '{new}' collides with sqlxy's system columns (prefix "
                               f"'{SYSTEM_PREFIX}')", line)
-        if not COLUMN_NAME.fullmatch(new):
+        if check_column_name(new):
             raise _fail(spec, f"rename '{old}' → '{new}' is not a valid user column name "
-                              "(use [a-z_][a-z0-9_]*)", line)
+                              f"({check_column_name(new)})", line)
         if new in renamed_from and new != old:
             raise _fail(spec, f"rename '{old}' → '{new}' collides with existing column '{new}' of "
                               f"'{dep.feature}'", line)

@@ -13,7 +13,7 @@ from sqlxy.errors import SpecError
 from sqlxy.graph import FeatureGraph
 from sqlxy.spec.definition import canonical_definition
 from sqlxy.spec.load import feature_files, read_documents
-from sqlxy.spec.model import FeatureSpec, parse_feature
+from sqlxy.spec.model import MAX_NAME, FeatureSpec, parse_feature
 from sqlxy.versions import Versions, compute_versions
 
 if TYPE_CHECKING:
@@ -102,8 +102,12 @@ def load_project(path: str | Path = ".") -> Project:
     config = load_config(root)
     specs = []
     for file in feature_files(root, config.features_dir):
-        display = file.relative_to(root).as_posix()
+        display = (file.relative_to(root) if file.is_relative_to(root) else file).as_posix()
         specs += [parse_feature(doc, display) for doc in read_documents(file, display)]
     if not specs:
         raise SpecError(f"no features found below {config.features_dir}/")
+    for spec in specs:
+        if len(config.table_prefix + spec.table) > MAX_NAME:
+            raise SpecError(f"table name '{config.table_prefix}{spec.table}' (table_prefix and key) is longer "
+                            f"than {MAX_NAME} characters", spec.file, spec.line, spec.key)
     return Project(root, config, specs)

@@ -94,6 +94,17 @@ class _LineLoader(yaml.SafeLoader):
                     f"{first[key].start_mark.line + 1}); give each key once", key_node.start_mark)
             first[key] = key_node
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value its explicit tag cannot make (`!!int 1.5`, `!!bool maybe`, `!!map [a]`) is
+        malformed YAML at that value's line, not a crash of the constructor."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            shown = f"{node.value!r} " if isinstance(node, yaml.ScalarNode) else ""
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {shown}as {tag} ({exc})",
+                                                    node.start_mark) from None
+
     def construct_line_list(self, node: yaml.SequenceNode) -> LineList:
         items = LineList(self.construct_sequence(node, deep=True))
         items.line = node.start_mark.line + 1
@@ -119,23 +130,38 @@ _LineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOLEAN, list("tTfF
 def feature_files(root: Path, features_dir: str) -> list[Path]:
     folder = root / features_dir
     if not folder.is_dir():
-        raise SpecError(f"no features folder '{features_dir}' in {root}")
+        where = "" if features_dir == "features" else " (the 'features' setting of sqlxy.yaml)"
+        raise SpecError(f"no features folder '{features_dir}' in {root}{where}")
     files = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())  # the folder may be outside root
 
 
 def load_yaml(path: Path, display: str) -> Any:
     """A YAML file whose mappings and lists know their lines; malformed YAML is a SpecError."""
+    data = path.read_bytes()
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})", display,
+                        data.count(b"\n", 0, exc.start) + 1) from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506
     except _RepeatedKey as exc:
         raise SpecError(str(exc.problem), display, exc.problem_mark.line + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         raise SpecError(f"malformed YAML: {exc.problem}", display, line) from None
+    except yaml.reader.ReaderError as exc:  # no mark: the position of the character in the text
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise SpecError(f"malformed YAML: unacceptable character U+{code:04X} ({exc.reason})", display,
+                        text.count("\n", 0, exc.position) + 1) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"malformed YAML: {exc}", display) from None
+    except RecursionError:
+        raise SpecError("malformed YAML: nested too deeply", display) from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a tag's constructor, run after the fact
+        raise SpecError(f"malformed YAML: a tagged value cannot be read ({exc})", display) from None
 
 
 def read_documents(path: Path, display: str) -> list[LineDict]:

@@ -46,7 +46,7 @@ class FieldSpec:
 
     @property
     def column_suffix(self) -> str:
-        return self.key.replace("/", "__").replace("-", "_")
+        return table_name(self.key)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class FeatureSpec:
 
     @property
     def table(self) -> str:
-        return self.key.replace("/", "__").replace("-", "_")
+        return table_name(self.key)
 
     @property
     def column_types(self) -> dict[str, str]:
@@ -110,7 +110,7 @@ class _Reader:
         return SpecError(message, self.file, line or self.raw.line, self.key)
 
     def check_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
-        unknown = sorted(set(node) - allowed)
+        unknown = sorted(set(node) - allowed, key=str)  # YAML keys may be numbers too: `1: x`
         if unknown:
             raise self.fail(f"unknown key '{unknown[0]}' in {what} (allowed: {', '.join(sorted(allowed))})",
                             node, unknown[0])
@@ -133,6 +133,17 @@ _FEATURE_KEYS = {"key", "description", "id_columns", "columns", "fields", "deps"
 _DEP_KEYS = {"feature", "lineage", "rename", "select", "filter", "optional", "fields_mapping"}
 
 
+#: The longest name sqlxy creates: PostgreSQL cuts identifiers at 63 bytes (two long names could
+#: then be one table or column), and compile writes a file per table name.
+MAX_NAME = 63
+#: The longest per-field column prefix, `sqlxy_data_version__`.
+FIELD_COLUMN_PREFIX = len("sqlxy_data_version__")
+
+
+def table_name(key: str) -> str:
+    return key.replace("/", "__").replace("-", "_")
+
+
 def check_key(key: Any, what: str = "key") -> str | None:
     """The reason a feature or field key is malformed, or None."""
     if not isinstance(key, str) or not key:
@@ -141,6 +152,20 @@ def check_key(key: Any, what: str = "key") -> str | None:
     if "__" in key or not all(KEY_PART.fullmatch(p) for p in parts):
         return (f"{what} '{key}' is malformed: slash-separated parts of [a-z0-9_-], "
                 "no empty part and no '__'")
+    made, limit = (table_name(key), MAX_NAME) if what == "key" else \
+        (table_name(key), MAX_NAME - FIELD_COLUMN_PREFIX)
+    if len(made) > limit:
+        named = "its table name" if what == "key" else "its columns (sqlxy_data_version__…)"
+        return f"{what} '{key[:40]}…' is too long: {named} would exceed {MAX_NAME} characters"
+    return None
+
+
+def check_column_name(name: Any) -> str | None:
+    """The reason a user column name is malformed, or None."""
+    if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
+        return f"column name {name!r} is malformed: use [a-z_][a-z0-9_]*"
+    if len(name) > MAX_NAME:
+        return f"column name '{name[:40]}…' is longer than {MAX_NAME} characters"
     return None
 
 
@@ -167,9 +192,21 @@ def parse_feature(raw: LineDict, file: str) -> FeatureSpec:
     metadata = raw.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise r.fail("metadata must be a mapping", raw, "metadata")
+    odd = _non_text_keys(metadata)
+    if odd:  # the spec hash covers metadata as JSON, whose keys are text
+        raise r.fail(f"metadata keys must be text, got {odd[0]!r}", raw, "metadata")
     return FeatureSpec(key=raw["key"], id_columns=ids, columns=columns, fields=fields, deps=deps,
                        description=description, source=_parse_source(r, raw.get("source")),
                        metadata=dict(metadata), file=file, line=raw.line, raw=raw)
+
+
+def _non_text_keys(value: Any) -> list[Any]:
+    """The mapping keys below `value` that are not strings (`1:`, `null:`, `2024-01-01:`)."""
+    if isinstance(value, dict):
+        return [k for k in value if not isinstance(k, str)] + [k for v in value.values() for k in _non_text_keys(v)]
+    if isinstance(value, list):
+        return [k for v in value for k in _non_text_keys(v)]
+    return []
 
 
 def _plain(value: Any) -> Any:
@@ -193,8 +230,9 @@ def _parse_columns(r: _Reader, node: Any) -> tuple[tuple[str, str], ...]:
         raise r.fail("columns must be a mapping of column name → type", r.raw, "columns")
     out = []
     for name, kind in node.items():
-        if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
-            raise r.fail(f"column name {name!r} is malformed: use [a-z_][a-z0-9_]*", node, str(name))
+        problem = check_column_name(name)
+        if problem:
+            raise r.fail(problem, node, str(name))
         if name.startswith(SYSTEM_PREFIX):
             raise r.fail(f"column '{name}' collides with sqlxy's system columns (prefix "
                          f"'{SYSTEM_PREFIX}')", node, name)
@@ -328,7 +366,8 @@ def _parse_source(r: _Reader, node: Any) -> Source | None:
     if "table" in node and "query" in node:
         raise r.fail("source takes table or query, not both", node, "query")
     versions = node.get("versions") or {}
-    if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
+    if not isinstance(versions, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in versions.items()):
         raise r.fail("source.versions must map each field to the column holding its input version",
                      node, "versions")
     for value_key in ("table", "query"):

@@ -15,7 +15,7 @@ from sqlxy import dialects
 from sqlxy.compiler import NOW_UTC, transpile
 from sqlxy.compiler.context import INPUT_RELATION, SAMPLES_RELATION
 from sqlxy.compiler.sqlparts import ident, literal, table_ref
-from sqlxy.errors import InputError, SqlxyError
+from sqlxy.errors import InputError, SpecError, SqlxyError
 from sqlxy.spec.sqlcheck import UnsafeSQL, parse_condition, referenced_columns
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit, recorded
@@ -381,7 +381,7 @@ def _naming(key: str, query: str) -> Iterator[None]:
     (`filter`, `generate`, `source`): `video/chunk: materialize query: DuckDB rejected a query: ...`."""
     try:
         yield
-    except InputError:
+    except (InputError, SpecError):
         raise
     except SqlxyError as exc:
         raise SqlxyError(f"{key}: {query} query: {exc}") from exc

@@ -54,9 +54,10 @@ class DuckDBAdapter:
     def connect(cls, settings: dict[str, Any], root: Path, create: bool = True) -> DuckDBAdapter:
         """`create=False`: a file that does not exist is not created; an empty in-memory database
         stands in for it (commands that only read see no tables)."""
-        path = settings.get("path", "target/sqlxy.duckdb")
+        path = shown = settings.get("path", "target/sqlxy.duckdb")  # shown: the file configured
         if path != ":memory:":
             full = Path(path) if Path(path).is_absolute() else root / path
+            shown = str(full)
             if not create and not full.exists():
                 full = Path(":memory:")
             else:
@@ -65,7 +66,7 @@ class DuckDBAdapter:
         try:
             return cls(quiet_connection(path, settings.get("config")), owned=True)
         except duckdb.Error as exc:
-            raise TargetError(f"cannot open DuckDB database {path}: {exc}") from None
+            raise TargetError(f"cannot open DuckDB database {shown}: {exc}") from None
 
     def execute(self, sql: str) -> None:
         with _errors():

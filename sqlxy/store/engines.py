@@ -15,7 +15,10 @@ def open_adapter(name: str, settings: dict[str, Any], root: Path, create: bool =
     if kind == "duckdb":
         from sqlxy.store.duckdb import DuckDBAdapter
 
-        return DuckDBAdapter.connect(settings, root, create)
+        try:
+            return DuckDBAdapter.connect(settings, root, create)
+        except TargetError as exc:  # name the target, as the other engines do
+            raise TargetError(f"target '{name}': {exc}") from None
     if kind == "postgres":
         from sqlxy.store.postgres import PostgresAdapter
 
