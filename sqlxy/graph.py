@@ -242,6 +242,9 @@ def _check_generate(spec: FeatureSpec, views: Sequence[DepView], columns: dict[s
     generate = view.dep.lineage.generate
     assert generate is not None
     parent_columns = set(view.columns)
+    if generate.index in parent_columns:  # the parent's column would shadow the index
+        raise _fail(spec, f"generate.index '{generate.index}' is also a parent column; name the index "
+                          "differently", _lineage_line(spec, view.dep, "generate", "index"))
     line = _lineage_line(spec, view.dep, "generate", "count")
     tree = validate.check_expression(spec, generate.count, "generate.count", line)
     unknown = sorted(referenced_columns(tree) - parent_columns)
@@ -251,6 +254,9 @@ def _check_generate(spec: FeatureSpec, views: Sequence[DepView], columns: dict[s
         line = _lineage_line(spec, view.dep, "generate", "columns", name)
         if name not in spec.column_types:
             raise _fail(spec, f"generate.columns '{name}' is not declared under columns", line)
+        if name in view.keys:  # children inherit the parent key; a computed one links to no parent
+            raise _fail(spec, f"generate.columns '{name}' is an expansion.on column, which children "
+                              "take from their parent", line)
         tree = validate.check_expression(spec, sql, f"generate.columns.{name}", line)
         unknown = sorted(referenced_columns(tree) - parent_columns - {generate.index})
         if unknown:

@@ -285,7 +285,9 @@ def _generate_context(node: FeatureNode) -> dict[str, object] | None:
     columns, marker_columns = [], []
     for name, kind in node.columns.items():
         null = f"CAST(NULL AS {TYPES[kind]})"
-        from_parent = name in node.compare_keys or name in node.carried
+        # an empty-parent row holds what comes from the parent as is; what generate computes per
+        # child (the child id above all, even when it shares a parent column's name) stays NULL
+        from_parent = name in node.compare_keys or (name in node.carried and name not in produced)
         if name in produced:
             value = parse(produced[name])
         elif name == generate.index or name in node.carried:

@@ -313,8 +313,11 @@ class Store:
 
     def _check_computed(self, key: str) -> dict[str, int]:
         """The rows materialize computed, checked as `write` checks user rows (SPEC §6): ids
-        present and unique. A violation writes nothing and names the column and an example."""
-        (row,) = self.fetch(key, "materialize_checks").to_pylist()
+        present and unique (an expansion's child ids also against the current children of the
+        parents this run leaves alone). A violation writes nothing and names the column and an
+        example."""
+        (row,) = self.fetch(key, "materialize_checks",
+                            increment_relation=ident(INCREMENT_RELATION)).to_pylist()
         ctx = self.project.compiler.context(key)
         rejected = f"{key}: materialize computed rows that cannot be stored, nothing written:"
         for i, name in enumerate(self.project.graph[key].spec.id_columns):
@@ -325,6 +328,10 @@ class Store:
             raise InputError(f"{rejected} {row['sqlxy_duplicates']} id(s) appear more than once "
                              f"(e.g. {row['sqlxy_duplicate_example']!r}); check the source or "
                              "generate.columns of the id columns")
+        if row["sqlxy_taken"]:
+            raise InputError(f"{rejected} {row['sqlxy_taken']} computed id(s) already belong to another "
+                             f"parent's current children (e.g. {row['sqlxy_taken_example']!r}); child ids "
+                             "must be unique across parents (include the parent key in generate.columns)")
         return {"written": row["sqlxy_samples"] or 0, "empty": row["sqlxy_empty_parents"] or 0}
 
     def status(self, keys: list[str] | None = None) -> list[dict[str, Any]]:

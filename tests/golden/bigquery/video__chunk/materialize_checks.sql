@@ -1,4 +1,246 @@
 -- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template materialize_checks.sql.j2 · dialect bigquery
+WITH upstream_0 AS (
+  SELECT
+    `video_id`,
+    `path`,
+    `duration_s`,
+    `sqlxy_dv_0__audio`,
+    `sqlxy_dv_0__frames`
+  FROM (
+    SELECT
+      `video_id` AS `video_id`,
+      `path` AS `path`,
+      `duration_s` AS `duration_s`,
+      `sqlxy_data_version__audio` AS `sqlxy_dv_0__audio`,
+      `sqlxy_data_version__frames` AS `sqlxy_dv_0__frames`
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM `video__raw`
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS upstream_current
+  ) AS renamed
+), expected_fields AS (
+  SELECT
+    upstream_0.`video_id` AS `video_id`,
+    `path`,
+    `duration_s`,
+    GREATEST(COALESCE(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS INT64), 0), 0) AS sqlxy_children,
+    TO_HEX(
+      MD5(
+        'video/chunk:audio|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:audio|' || COALESCE(`sqlxy_dv_0__audio`, '')
+      )
+    ) AS `sqlxy_provenance__audio`,
+    TO_HEX(
+      MD5(
+        'video/chunk:frames|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:frames|' || COALESCE(`sqlxy_dv_0__frames`, '')
+      )
+    ) AS `sqlxy_provenance__frames`
+  FROM upstream_0
+  WHERE
+    NOT upstream_0.`video_id` IS NULL
+), expected AS (
+  SELECT
+    *,
+    1 AS sqlxy_present
+  FROM expected_fields
+), current_groups AS (
+  SELECT
+    `video_id`,
+    CASE
+      WHEN MIN(`sqlxy_provenance__audio`) = MAX(`sqlxy_provenance__audio`)
+      THEN MIN(`sqlxy_provenance__audio`)
+      ELSE ''
+    END AS `sqlxy_provenance__audio`,
+    CASE
+      WHEN MIN(`sqlxy_provenance__frames`) = MAX(`sqlxy_provenance__frames`)
+      THEN MIN(`sqlxy_provenance__frames`)
+      ELSE ''
+    END AS `sqlxy_provenance__frames`,
+    SUM(CASE WHEN `video_chunk_id` IS NULL THEN 0 ELSE 1 END) AS sqlxy_children,
+    MAX(CASE WHEN FALSE THEN 1 ELSE 0 END) AS sqlxy_stale_if,
+    1 AS sqlxy_present
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`
+      FROM (
+        SELECT
+          `video_id`,
+          `video_chunk_id`,
+          `chunk_index`,
+          `start_s`,
+          `path`,
+          `duration_s`,
+          `sqlxy_provenance__audio`,
+          `sqlxy_provenance__frames`,
+          `sqlxy_data_version__audio`,
+          `sqlxy_data_version__frames`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM `video__chunk`
+          WHERE
+            NOT `video_chunk_id` IS NULL
+        ) AS stored_samples
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS current_samples
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`
+      FROM (
+        SELECT
+          `video_id`,
+          `video_chunk_id`,
+          `chunk_index`,
+          `start_s`,
+          `path`,
+          `duration_s`,
+          `sqlxy_provenance__audio`,
+          `sqlxy_provenance__frames`,
+          `sqlxy_data_version__audio`,
+          `sqlxy_data_version__frames`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM `video__chunk`
+          WHERE
+            `video_chunk_id` IS NULL
+        ) AS stored_markers
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS current_markers
+  ) AS current_rows
+  GROUP BY
+    `video_id`
+), joined AS (
+  SELECT
+    e.*,
+    c.`video_id` AS `sqlxy_current_1`,
+    c.`sqlxy_provenance__audio` AS `sqlxy_current__audio`,
+    c.`sqlxy_provenance__frames` AS `sqlxy_current__frames`,
+    COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    COALESCE(c.sqlxy_children, 0) AS sqlxy_current_children,
+    COALESCE(c.sqlxy_stale_if, 0) AS sqlxy_predicate
+  FROM expected AS e
+  FULL OUTER JOIN current_groups AS c
+    ON e.`video_id` = c.`video_id`
+), increment AS (
+  SELECT
+    CASE
+      WHEN sqlxy_in_current = 0
+      THEN 'new'
+      WHEN sqlxy_in_expected = 0
+      THEN 'orphaned'
+      ELSE 'stale'
+    END AS sqlxy_change,
+    CASE WHEN sqlxy_in_expected = 1 THEN `video_id` ELSE `sqlxy_current_1` END AS `video_id`,
+    `path`,
+    `duration_s`,
+    `sqlxy_provenance__audio`,
+    `sqlxy_provenance__frames`,
+    TO_HEX(MD5(`sqlxy_provenance__audio` || '|' || `sqlxy_provenance__frames`)) AS `sqlxy_provenance`,
+    CASE
+      WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
+      THEN SUBSTRING(
+        CASE
+          WHEN `sqlxy_provenance__audio` IS DISTINCT FROM `sqlxy_current__audio`
+          THEN ',audio'
+          ELSE ''
+        END || CASE
+          WHEN `sqlxy_provenance__frames` IS DISTINCT FROM `sqlxy_current__frames`
+          THEN ',frames'
+          ELSE ''
+        END,
+        2
+      )
+    END AS sqlxy_stale_fields,
+    CASE
+      WHEN sqlxy_in_current = 0 OR sqlxy_in_expected = 0
+      THEN NULL
+      WHEN `sqlxy_provenance__audio` IS DISTINCT FROM `sqlxy_current__audio`
+      OR `sqlxy_provenance__frames` IS DISTINCT FROM `sqlxy_current__frames`
+      THEN 'provenance'
+      WHEN sqlxy_children <> sqlxy_current_children
+      THEN 'children'
+      ELSE 'predicate'
+    END AS sqlxy_stale_reason
+  FROM joined
+  WHERE
+    sqlxy_in_current = 0
+    OR sqlxy_in_expected = 0
+    OR `sqlxy_provenance__audio` IS DISTINCT FROM `sqlxy_current__audio`
+    OR `sqlxy_provenance__frames` IS DISTINCT FROM `sqlxy_current__frames`
+    OR sqlxy_children <> sqlxy_current_children
+    OR sqlxy_predicate = 1
+)
 SELECT
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 AND `video_chunk_id` IS NULL THEN 1 ELSE 0 END) AS INT64) AS `null_0`,
   MIN(
@@ -10,7 +252,9 @@ SELECT
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 1 ELSE 0 END) AS INT64) AS sqlxy_samples,
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 0 ELSE 1 END) AS INT64) AS sqlxy_empty_parents,
   CAST(MAX(twice.sqlxy_duplicates) AS INT64) AS sqlxy_duplicates,
-  MAX(twice.sqlxy_duplicate_example) AS sqlxy_duplicate_example
+  MAX(twice.sqlxy_duplicate_example) AS sqlxy_duplicate_example,
+  CAST(MAX(taken.sqlxy_taken) AS INT64) AS sqlxy_taken,
+  MAX(taken.sqlxy_taken_example) AS sqlxy_taken_example
 FROM `sqlxy_input`
 CROSS JOIN (
   SELECT
@@ -29,3 +273,78 @@ CROSS JOIN (
       COUNT(*) > 1
   ) AS repeated
 ) AS twice
+CROSS JOIN (
+  SELECT
+    COUNT(*) AS sqlxy_taken,
+    MIN(CAST(cur.`video_chunk_id` AS STRING)) AS sqlxy_taken_example
+  FROM (
+    SELECT
+      `video_id`,
+      `video_chunk_id`,
+      `chunk_index`,
+      `start_s`,
+      `path`,
+      `duration_s`,
+      `sqlxy_provenance__audio`,
+      `sqlxy_provenance__frames`,
+      `sqlxy_data_version__audio`,
+      `sqlxy_data_version__frames`,
+      `sqlxy_provenance`,
+      `sqlxy_data_version`,
+      `sqlxy_feature_version`,
+      `sqlxy_project_version`,
+      `sqlxy_created_at`,
+      `sqlxy_updated_at`,
+      `sqlxy_deleted_at`,
+      `sqlxy_run_id`
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            *
+          FROM `video__chunk`
+          WHERE
+            NOT `video_chunk_id` IS NULL
+        ) AS stored_samples
+        WHERE
+          `video_chunk_id` IN (
+            SELECT
+              `video_chunk_id`
+            FROM `sqlxy_input`
+            WHERE
+              sqlxy_empty_parent = 0
+          )
+      ) AS held_rows
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+  ) AS cur
+  WHERE
+    NOT cur.`video_id` IN (
+      SELECT
+        `video_id`
+      FROM increment
+    )
+) AS taken
