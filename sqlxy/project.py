@@ -72,7 +72,7 @@ class Project:
                 "version": self.versions.features[node.key],
                 "spec_hash": self.versions.spec_hashes[node.key],
                 "definition": self.versions.definitions.get(node.key),
-                "definition_sql": canonical_definition(node.spec),
+                "definition_sql": canonical_definition(node.spec, node.columns),
                 "id_columns": list(node.spec.id_columns),
                 "columns": node.columns,
                 "lineage": node.lineage,

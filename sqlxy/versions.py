@@ -66,7 +66,7 @@ def compute_versions(graph: FeatureGraph, algorithm: str = "md5", length: int = 
     features: dict[str, str] = {}
     spec_hashes: dict[str, str] = {}
     definitions = {node.key: h(text) for node in graph
-                   if (text := canonical_definition(node.spec)) is not None}
+                   if (text := canonical_definition(node.spec, node.columns)) is not None}
     for node in graph:
         for field in node.spec.fields:
             ref = (node.key, field.key)

@@ -71,6 +71,7 @@ def _project(tmp_path: Path, chunk_text: str) -> sqlxy.Project:
     ('"CAST(CEIL(duration_s / 10.0) AS INT)"', '"cast(ceil( duration_s/10.0 ) as integer) -- 10 s"', False),
     ('"CAST(CEIL(duration_s / 10.0) AS INT)"', '"CAST(CEIL(duration_s / 5.0) AS INT)"', True),
     ("index: chunk_index", "index: chunk_index\n          # the index column", False),
+    ("start_s: float", "start_s: int", True),
     ('start_s: "chunk_index * 10.0"', 'start_s: "chunk_index * 5.0"', True),
     ("select: [path, duration_s]", "select: [duration_s, path]", False),
     ("select: [path, duration_s]", "select: [path, duration_s]\n    filter: duration_s > 0", True),
@@ -106,10 +107,12 @@ columns: {id: string}
 source: {versions: {default: v}}
 """})
     project = sqlxy.load_project(project)
-    assert canonical_definition(project.graph["media/table"].spec) == '{"source":{"table":"raw_media"}}'
-    assert canonical_definition(project.graph["media/query"].spec) == \
-        '{"source":{"query":"SELECT id, v FROM raw_media"}}'
-    assert canonical_definition(project.graph["media/passed"].spec) is None
+    def text(key: str) -> str | None:
+        return canonical_definition(project.graph[key].spec, project.graph[key].columns)
+
+    assert text("media/table") == '{"columns":{"id":"string"},"source":{"table":"raw_media"}}'
+    assert text("media/query") == '{"columns":{"id":"string"},"source":{"query":"SELECT id, v FROM raw_media"}}'
+    assert text("media/passed") is None
     definitions = project.versions.definitions
     assert set(definitions) == {"media/table", "media/query"}
     assert project.versions.fields[("media/passed", "default")] == digest("media/passed:default|__initial__")

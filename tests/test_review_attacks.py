@@ -196,8 +196,6 @@ source: {table: raw_clips, versions: {audio: audio_sha}}
 """
 
 
-@pytest.mark.xfail(strict=True, reason="D of a source.table root is the table name only: declaring one "
-                                       "more column changes the rows sqlxy reads but not D")
 def test_declaring_another_source_table_column_makes_the_root_stale(tmp_path: Path) -> None:
     write_features(tmp_path, {"clip.yaml": SOURCED})
     with sqlxy.load_project(tmp_path).store() as store:

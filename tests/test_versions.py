@@ -26,7 +26,9 @@ def _seed(tmp_path: Path, raw_audio: str = "1", description: str | None = None) 
 #: The canonical definition of the seed's video/chunk (SPEC §4): pinned, since any change to it
 #: changes every chunk's provenance.
 CHUNK_DEFINITION = (
-    '{"expansion":{"feature":"video/raw","filter":null,"generate":{"columns":{"start_s":"chunk_index * 10.0",'
+    '{"columns":{"chunk_index":"int","duration_s":"float","path":"string","start_s":"float",'
+    '"video_chunk_id":"string","video_id":"string"},'
+    '"expansion":{"feature":"video/raw","filter":null,"generate":{"columns":{"start_s":"chunk_index * 10.0",'
     '"video_chunk_id":"video_id || \'_\' || CAST(chunk_index AS TEXT)"},'
     '"count":"CAST(CEIL(duration_s / 10.0) AS INT)","index":"chunk_index"},"on":["video_id"],"rename":{},'
     '"select":["duration_s","path"]}}'

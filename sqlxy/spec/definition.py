@@ -28,11 +28,16 @@ def canonical_table(name: str) -> str:
     return exp.to_table(name, dialect=SOURCE_DIALECT).sql(SOURCE_DIALECT, comments=False)
 
 
-def canonical_definition(spec: FeatureSpec) -> str | None:
-    """The canonical definition (compact JSON, sorted keys), or None for features without one."""
+def canonical_definition(spec: FeatureSpec, columns: dict[str, str]) -> str | None:
+    """The canonical definition (compact JSON, sorted keys), or None for features without one.
+
+    `columns` are the feature table's columns and types (declared and carried): they decide which
+    values are read from the source or the parent and how they are stored, so they shape the
+    rows too (a column declared later must not leave the stored rows looking settled)."""
     body = _definition(spec)
-    return None if body is None else json.dumps(body, sort_keys=True, separators=(",", ":"),
-                                                 ensure_ascii=False)
+    if body is None:
+        return None
+    return json.dumps({**body, "columns": columns}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _definition(spec: FeatureSpec) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template hard_delete.sql.j2 · dialect bigquery
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template hard_delete.sql.j2 · dialect bigquery
 DELETE FROM `video__chunk`
 WHERE
   `video_chunk_id` IN (

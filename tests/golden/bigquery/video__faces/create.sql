@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template create.sql.j2 · dialect bigquery
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template create.sql.j2 · dialect bigquery
 CREATE TABLE IF NOT EXISTS `video__faces` (
   `video_chunk_id` STRING,
   `num_faces` INT64,

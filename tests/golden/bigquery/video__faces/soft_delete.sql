@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template soft_delete.sql.j2 · dialect bigquery
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template soft_delete.sql.j2 · dialect bigquery
 INSERT INTO `video__faces` (
   `video_chunk_id`,
   `num_faces`,

@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template insert.sql.j2 · dialect redshift
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template insert.sql.j2 · dialect redshift
 INSERT INTO "video__chunk" (
   "video_id",
   "video_chunk_id",
@@ -241,8 +241,8 @@ SELECT
   "sqlxy_data_version__frames",
   MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"),
   MD5("sqlxy_data_version__audio" || '|' || "sqlxy_data_version__frames"),
-  '702c4edb402bfc9a14a71e1fc43b0bd2',
-  'a57937e0f7be05e603c961ae51f94b79',
+  '544fb61e803c76df7033c72bdecfe528',
+  '607c6d8e90afa22c18affd77eda35235',
   COALESCE(sqlxy_first_created_at, CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)),
   GREATEST(
     CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),

@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template soft_delete.sql.j2 · dialect redshift
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template soft_delete.sql.j2 · dialect redshift
 INSERT INTO "video__chunk" (
   "video_id",
   "video_chunk_id",

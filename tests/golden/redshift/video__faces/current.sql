@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template current.sql.j2 · dialect redshift
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template current.sql.j2 · dialect redshift
 SELECT
   "video_chunk_id",
   "num_faces",

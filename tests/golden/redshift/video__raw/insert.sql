@@ -27,7 +27,7 @@ SELECT
   MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"),
   MD5("sqlxy_data_version__audio" || '|' || "sqlxy_data_version__frames"),
   '59c639645b227cf3364d36996d947590',
-  'a57937e0f7be05e603c961ae51f94b79',
+  '607c6d8e90afa22c18affd77eda35235',
   COALESCE(sqlxy_first_created_at, CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)),
   GREATEST(
     CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),

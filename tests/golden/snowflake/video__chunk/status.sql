@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template status.sql.j2 · dialect snowflake
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template status.sql.j2 · dialect snowflake
 WITH upstream_0 AS (
   SELECT
     "video_id",
@@ -33,10 +33,10 @@ WITH upstream_0 AS (
     "duration_s",
     GREATEST_IGNORE_NULLS(COALESCE(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS BIGINT), 0), 0) AS sqlxy_children,
     MD5(
-      'video/chunk:audio|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
+      'video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
     ) AS "sqlxy_provenance__audio",
     MD5(
-      'video/chunk:frames|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:frames|' || COALESCE("sqlxy_dv_0__frames", '')
+      'video/chunk:frames|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:frames|' || COALESCE("sqlxy_dv_0__frames", '')
     ) AS "sqlxy_provenance__frames"
   FROM upstream_0
   WHERE

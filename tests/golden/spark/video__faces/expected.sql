@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template expected.sql.j2 · dialect spark
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template expected.sql.j2 · dialect spark
 WITH upstream_0 AS (
   SELECT
     `video_chunk_id`,

@@ -1,4 +1,4 @@
--- sqlxy video/chunk · feature version 702c4edb402bfc9a14a71e1fc43b0bd2 · template materialize_checks.sql.j2 · dialect trino
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template materialize_checks.sql.j2 · dialect trino
 WITH upstream_0 AS (
   SELECT
     "video_id",
@@ -40,7 +40,7 @@ WITH upstream_0 AS (
         MD5(
           TO_UTF8(
             CONCAT(
-              CAST('video/chunk:audio|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:audio|' AS VARCHAR),
+              CAST('video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' AS VARCHAR),
               CAST(COALESCE("sqlxy_dv_0__audio", '') AS VARCHAR)
             )
           )
@@ -52,7 +52,7 @@ WITH upstream_0 AS (
         MD5(
           TO_UTF8(
             CONCAT(
-              CAST('video/chunk:frames|__initial__+8512112d1c58fe0a2ff0d29e3dc40888|video/raw:frames|' AS VARCHAR),
+              CAST('video/chunk:frames|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:frames|' AS VARCHAR),
               CAST(COALESCE("sqlxy_dv_0__frames", '') AS VARCHAR)
             )
           )

@@ -1,4 +1,4 @@
--- sqlxy video/faces · feature version 0eebd2a961fb6f084fba9bc26826eb82 · template insert.sql.j2 · dialect trino
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template insert.sql.j2 · dialect trino
 INSERT INTO "video__faces" (
   "video_chunk_id",
   "num_faces",
@@ -22,8 +22,8 @@ SELECT
   "sqlxy_data_version__faces",
   LOWER(TO_HEX(MD5("sqlxy_provenance__faces"))),
   LOWER(TO_HEX(MD5("sqlxy_data_version__faces"))),
-  '0eebd2a961fb6f084fba9bc26826eb82',
-  'a57937e0f7be05e603c961ae51f94b79',
+  'e8bb43074f7d6aba2c8cea036b2676c7',
+  '607c6d8e90afa22c18affd77eda35235',
   COALESCE(sqlxy_first_created_at, CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP)),
   GREATEST(
     CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP),
