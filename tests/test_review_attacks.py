@@ -162,9 +162,6 @@ def test_ids_may_move_between_parents_that_are_rewritten_together(tmp_path: Path
         assert sorted(store.read("video/chunk")["video_id"].to_pylist()) == ["v2"] * 5
 
 
-@pytest.mark.xfail(strict=True, reason="materialize does not check computed values against the column "
-                                       "type as write does: 2.5 is rounded into an int column (engines "
-                                       "round differently)")
 def test_materialize_refuses_a_fractional_value_for_an_int_column(tmp_path: Path) -> None:
     root = _project(tmp_path, {})
     _edit_chunk(root, "start_s: float", "start_s: int")
@@ -175,7 +172,6 @@ def test_materialize_refuses_a_fractional_value_for_an_int_column(tmp_path: Path
             store.materialize("video/chunk")
 
 
-@pytest.mark.xfail(strict=True, reason="materialize writes non-finite floats that write refuses")
 def test_materialize_refuses_a_non_finite_float(tmp_path: Path) -> None:
     root = _project(tmp_path, {})
     _edit_chunk(root, 'start_s: "chunk_index * 10.0"', 'start_s: "10.0 / chunk_index"')

@@ -260,3 +260,19 @@ def test_cli_write_takes_empty_parents(tmp_path: Path) -> None:
     with sqlxy.load_project(tmp_path).store() as store:
         assert store.resolve("video/clip").counts() == NO_CHANGE
     assert main(["write", "video/clip", "--project", str(tmp_path)]) == 1
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("start_s: float", "CASE WHEN chunk_index = 1 THEN CAST('inf' AS DOUBLE) ELSE chunk_index * 10.0 END",
+     r"column 'start_s' holds a non-finite float \(inf or nan\) in 1 row\(s\)"),
+    ("start_s: int", "chunk_index * 2.5", r"column 'start_s' holds a fractional value for an int column"),
+])
+def test_materialize_checks_computed_values(engine_dir: Path, column: str, value: str, message: str) -> None:
+    chunk = engine_dir / "features/video/chunk.yaml"
+    chunk.write_text(chunk.read_text().replace("start_s: float", column)
+                     .replace('start_s: "chunk_index * 10.0"', f'start_s: "{value}"'))
+    with sqlxy.load_project(engine_dir).store() as store:
+        _write_raw(store, [30.0])
+        with pytest.raises(InputError, match=message):
+            store.materialize("video/chunk")
+        assert store.read("video/chunk", include_deleted=True).num_rows == 0

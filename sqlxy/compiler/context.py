@@ -89,6 +89,22 @@ class FeatureContext:
     params: dict[str, str] = field(default_factory=dict)
 
     @property
+    def value_checks(self) -> list[tuple[str, str, str]]:
+        """(column, what is wrong, SQL true for a bad value) for values materialize computes, as
+        `write` checks user rows: floats finite, ints whole. The text forms cover every engine's
+        spelling of infinity and NaN (`inf`, `Infinity`, `nan`, `NaN`)."""
+        checks = []
+        for (quoted, kind), name in zip(self.columns, self.column_names, strict=True):
+            if kind == "DOUBLE":
+                text = f"LOWER(CAST({quoted} AS VARCHAR))"
+                checks.append((name, "a non-finite float (inf or nan)",
+                               f"{text} IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')"))
+            elif kind == "BIGINT":
+                number = f"CAST({quoted} AS DOUBLE)"
+                checks.append((name, "a fractional value for an int column", f"{number} <> FLOOR({number})"))
+        return checks
+
+    @property
     def samples_table(self) -> str:
         """The stored rows that are samples: expansions keep empty-parent rows in the same table
         (so one INSERT records both atomically) and every sample read leaves them out."""

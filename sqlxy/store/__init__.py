@@ -324,6 +324,10 @@ class Store:
             if row[f"null_{i}"]:
                 raise InputError(f"{rejected} id column '{name}' is NULL in {row[f'null_{i}']} row(s) "
                                  f"(e.g. the row with {ctx.example_column} = {row[f'null_example_{i}']!r})")
+        for i, (name, wrong, _) in enumerate(ctx.value_checks):
+            if row[f"bad_value_{i}"]:
+                raise InputError(f"{rejected} column '{name}' holds {wrong} in {row[f'bad_value_{i}']} row(s) "
+                                 f"(e.g. {row[f'bad_value_example_{i}']!r}); check the source or generate")
         if row["sqlxy_duplicates"]:
             raise InputError(f"{rejected} {row['sqlxy_duplicates']} id(s) appear more than once "
                              f"(e.g. {row['sqlxy_duplicate_example']!r}); check the source or "

@@ -260,6 +260,51 @@ SELECT
       THEN CAST("video_id" AS Nullable(String))
     END
   ) AS "null_example_0",
+  CAST(SUM(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND CAST("chunk_index" AS Nullable(Float64)) <> FLOOR(CAST("chunk_index" AS Nullable(Float64)))
+      THEN 1
+      ELSE 0
+    END
+  ) AS Nullable(Int64)) AS "bad_value_0",
+  MIN(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND CAST("chunk_index" AS Nullable(Float64)) <> FLOOR(CAST("chunk_index" AS Nullable(Float64)))
+      THEN CAST("chunk_index" AS Nullable(String))
+    END
+  ) AS "bad_value_example_0",
+  CAST(SUM(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("start_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN 1
+      ELSE 0
+    END
+  ) AS Nullable(Int64)) AS "bad_value_1",
+  MIN(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("start_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN CAST("start_s" AS Nullable(String))
+    END
+  ) AS "bad_value_example_1",
+  CAST(SUM(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("duration_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN 1
+      ELSE 0
+    END
+  ) AS Nullable(Int64)) AS "bad_value_2",
+  MIN(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("duration_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN CAST("duration_s" AS Nullable(String))
+    END
+  ) AS "bad_value_example_2",
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 1 ELSE 0 END) AS Nullable(Int64)) AS sqlxy_samples,
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 0 ELSE 1 END) AS Nullable(Int64)) AS sqlxy_empty_parents,
   CAST(MAX(twice.sqlxy_duplicates) AS Nullable(Int64)) AS sqlxy_duplicates,

@@ -245,6 +245,51 @@ SELECT
       THEN CAST("video_id" AS VARCHAR)
     END
   ) AS "null_example_0",
+  CAST(SUM(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND CAST("chunk_index" AS DOUBLE) <> FLOOR(CAST("chunk_index" AS DOUBLE))
+      THEN 1
+      ELSE 0
+    END
+  ) AS BIGINT) AS "bad_value_0",
+  MIN(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND CAST("chunk_index" AS DOUBLE) <> FLOOR(CAST("chunk_index" AS DOUBLE))
+      THEN CAST("chunk_index" AS VARCHAR)
+    END
+  ) AS "bad_value_example_0",
+  CAST(SUM(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("start_s" AS VARCHAR)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN 1
+      ELSE 0
+    END
+  ) AS BIGINT) AS "bad_value_1",
+  MIN(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("start_s" AS VARCHAR)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN CAST("start_s" AS VARCHAR)
+    END
+  ) AS "bad_value_example_1",
+  CAST(SUM(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("duration_s" AS VARCHAR)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN 1
+      ELSE 0
+    END
+  ) AS BIGINT) AS "bad_value_2",
+  MIN(
+    CASE
+      WHEN sqlxy_empty_parent = 0
+      AND LOWER(CAST("duration_s" AS VARCHAR)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      THEN CAST("duration_s" AS VARCHAR)
+    END
+  ) AS "bad_value_example_2",
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 1 ELSE 0 END) AS BIGINT) AS sqlxy_samples,
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 0 ELSE 1 END) AS BIGINT) AS sqlxy_empty_parents,
   CAST(MAX(twice.sqlxy_duplicates) AS BIGINT) AS sqlxy_duplicates,
