@@ -20,8 +20,12 @@ from sqlxy.spec.sqlcheck import SOURCE_DIALECT
 
 
 def canonical_sql(sql: str) -> str:
-    """One snippet (already validated at load) as sqlglot writes it back: no comments, one line."""
-    return sqlglot.parse_one(sql, read=SOURCE_DIALECT).sql(SOURCE_DIALECT, comments=False)
+    """One snippet (already validated at load) as sqlglot writes it back: no comments, one line,
+    identifiers unquoted (column names are lowercase identifiers, so quotes change nothing)."""
+    tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+    for identifier in tree.find_all(exp.Identifier):
+        identifier.set("quoted", False)
+    return tree.sql(SOURCE_DIALECT, comments=False)
 
 
 def canonical_table(name: str) -> str:
@@ -55,10 +59,10 @@ def _expansion(spec: FeatureSpec, dep: Dep) -> dict[str, Any]:
     assert generate is not None
     return {
         "feature": dep.feature,
-        "on": list(dep.lineage.on or spec.id_columns),
+        "on": sorted(dep.lineage.on or spec.id_columns),
         "generate": {"count": canonical_sql(generate.count), "index": generate.index,
                      "columns": {name: canonical_sql(sql) for name, sql in generate.columns}},
-        "rename": dict(dep.rename),
+        "rename": {old: new for old, new in dep.rename if old != new},
         "select": sorted(dep.select) if dep.select is not None else None,
         "filter": canonical_sql(dep.filter) if dep.filter is not None else None,
     }
