@@ -17,7 +17,7 @@ sqlxy. Like sqlxy, the chunk query also compares each video's chunk count with t
 from __future__ import annotations
 
 #: D(video/chunk) of the default project: md5 of its canonical SQL definition.
-CHUNK_CODE_VERSION = "__initial__+8512112d1c58fe0a2ff0d29e3dc40888"
+CHUNK_CODE_VERSION = "__initial__+22a40cbed77782653db7eab874f8736b"
 
 # Current rows of a table: the latest row per id; a tombstone (deleted_at set) hides the sample.
 _LATEST = """
