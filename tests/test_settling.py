@@ -276,3 +276,14 @@ def test_materialize_checks_computed_values(engine_dir: Path, column: str, value
         with pytest.raises(InputError, match=message):
             store.materialize("video/chunk")
         assert store.read("video/chunk", include_deleted=True).num_rows == 0
+
+
+def test_a_fractional_count_means_its_whole_part_on_every_engine(engine_dir: Path) -> None:
+    chunk = engine_dir / "features/video/chunk.yaml"
+    chunk.write_text(chunk.read_text().replace('count: "CAST(CEIL(duration_s / 10.0) AS INT)"',
+                                               'count: "duration_s / 20.0"'))
+    with sqlxy.load_project(engine_dir).store() as store:
+        _write_raw(store, [30.0, 50.0, 10.0])  # 1.5, 2.5 and 0.5 chunks
+        assert store.materialize("video/chunk") == {"written": 3, "empty": 1, "retired": 0}
+        assert _chunk_ids(store) == ["v1_0", "v2_0", "v2_1"]
+        assert store.resolve("video/chunk").counts() == NO_CHANGE

@@ -314,6 +314,7 @@ def _generate_context(node: FeatureNode) -> dict[str, object] | None:
         marker_columns.append((ident(name), ident(name) if from_parent else null))
     count = parse(generate.count)
     return {"count": count, "index": ident(generate.index), "columns": columns,
-            # a NULL or negative count yields no children: the parent is settled empty (SPEC §6)
-            "children": f"GREATEST(COALESCE(CAST({count} AS BIGINT), 0), 0)",
+            # a NULL or negative count yields no children: the parent is settled empty (SPEC §6);
+            # a fractional one its whole part (engines round or truncate a plain cast differently)
+            "children": f"GREATEST(COALESCE(CAST(FLOOR({count}) AS BIGINT), 0), 0)",
             "marker_columns": marker_columns}

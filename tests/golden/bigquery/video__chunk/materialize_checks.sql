@@ -31,7 +31,7 @@ WITH upstream_0 AS (
     upstream_0.`video_id` AS `video_id`,
     `path`,
     `duration_s`,
-    GREATEST(COALESCE(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS INT64), 0), 0) AS sqlxy_children,
+    GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) AS sqlxy_children,
     TO_HEX(
       MD5(
         'video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' || COALESCE(`sqlxy_dv_0__audio`, '')
@@ -377,9 +377,30 @@ CROSS JOIN (
           `video_chunk_id` IN (
             SELECT
               `video_chunk_id`
-            FROM `sqlxy_input`
-            WHERE
-              sqlxy_empty_parent = 0
+            FROM (
+              SELECT
+                *
+              FROM (
+                SELECT
+                  *
+                FROM `video__chunk`
+                WHERE
+                  NOT `video_chunk_id` IS NULL
+              ) AS stored_samples
+              WHERE
+                `video_chunk_id` IN (
+                  SELECT
+                    `video_chunk_id`
+                  FROM `sqlxy_input`
+                  WHERE
+                    sqlxy_empty_parent = 0
+                )
+                AND NOT `video_id` IN (
+                  SELECT
+                    `video_id`
+                  FROM increment
+                )
+            ) AS outside_rows
           )
       ) AS held_rows
     ) AS ranked

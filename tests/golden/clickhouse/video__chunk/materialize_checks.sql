@@ -32,7 +32,10 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(CAST(CEIL(duration_s / 10.0) AS Nullable(Int32)) AS Nullable(Int64)), 0),
+      COALESCE(
+        CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS Nullable(Int32))) AS Nullable(Int64)),
+        0
+      ),
       0
     ) AS sqlxy_children,
     LOWER(
@@ -390,9 +393,34 @@ CROSS JOIN (
           "video_chunk_id" IN (
             SELECT
               "video_chunk_id"
-            FROM "sqlxy_input"
-            WHERE
-              sqlxy_empty_parent = 0
+            FROM (
+              SELECT
+                *
+              FROM (
+                SELECT
+                  *
+                FROM "video__chunk"
+                WHERE
+                  NOT (
+                    "video_chunk_id" IS NULL
+                  )
+              ) AS stored_samples
+              WHERE
+                "video_chunk_id" IN (
+                  SELECT
+                    "video_chunk_id"
+                  FROM "sqlxy_input"
+                  WHERE
+                    sqlxy_empty_parent = 0
+                )
+                AND NOT (
+                  "video_id" IN (
+                    SELECT
+                      "video_id"
+                    FROM increment
+                  )
+                )
+            ) AS outside_rows
           )
       ) AS held_rows
     ) AS ranked

@@ -32,7 +32,10 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(CAST(CEIL(duration_s / 10.0) AS Nullable(Int32)) AS Nullable(Int64)), 0),
+      COALESCE(
+        CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS Nullable(Int32))) AS Nullable(Int64)),
+        0
+      ),
       0
     ) AS sqlxy_children,
     LOWER(

@@ -32,7 +32,10 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT) AS BIGINT), 0),
+      COALESCE(
+        CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT)) AS BIGINT),
+        0
+      ),
       0
     ) AS sqlxy_children,
     MD5(
@@ -248,7 +251,10 @@ WITH upstream_0 AS (
     GENERATE_SERIES(
       0,
       GREATEST(
-        COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT) AS BIGINT), 0),
+        COALESCE(
+          CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT)) AS BIGINT),
+          0
+        ),
         0
       ) - 1
     ) AS "chunk_index"
@@ -285,6 +291,9 @@ SELECT
 FROM parents
 WHERE
   GREATEST(
-    COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT) AS BIGINT), 0),
+    COALESCE(
+      CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT)) AS BIGINT),
+      0
+    ),
     0
   ) = 0

@@ -32,7 +32,10 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT) AS BIGINT), 0),
+      COALESCE(
+        CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT)) AS BIGINT),
+        0
+      ),
       0
     ) AS sqlxy_children,
     MD5(

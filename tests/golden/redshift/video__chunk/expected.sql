@@ -33,7 +33,7 @@ WITH upstream_0 AS (
     "duration_s",
     GREATEST(
       COALESCE(
-        CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER) AS BIGINT),
+        CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER)) AS BIGINT),
         0
       ),
       0

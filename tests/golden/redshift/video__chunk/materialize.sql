@@ -33,7 +33,7 @@ WITH upstream_0 AS (
     "duration_s",
     GREATEST(
       COALESCE(
-        CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER) AS BIGINT),
+        CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER)) AS BIGINT),
         0
       ),
       0
@@ -282,7 +282,7 @@ WITH upstream_0 AS (
       0,
       GREATEST(
         COALESCE(
-          CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER) AS BIGINT),
+          CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER)) AS BIGINT),
           0
         ),
         0
@@ -322,7 +322,7 @@ FROM parents
 WHERE
   GREATEST(
     COALESCE(
-      CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER) AS BIGINT),
+      CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INTEGER)) AS BIGINT),
       0
     ),
     0

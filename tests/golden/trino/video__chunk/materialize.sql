@@ -32,7 +32,7 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+      COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
       0
     ) AS sqlxy_children,
     LOWER(
@@ -290,7 +290,7 @@ WITH upstream_0 AS (
         IF(
           (
             GREATEST(
-              COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+              COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
               0
             ) - 1
           ) < 0,
@@ -299,7 +299,7 @@ WITH upstream_0 AS (
             0,
             (
               GREATEST(
-                COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+                COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
                 0
               ) - 1
             )
@@ -311,7 +311,7 @@ WITH upstream_0 AS (
   CROSS JOIN UNNEST(IF(
     (
       GREATEST(
-        COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+        COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
         0
       ) - 1
     ) < 0,
@@ -320,7 +320,7 @@ WITH upstream_0 AS (
       0,
       (
         GREATEST(
-          COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+          COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
           0
         ) - 1
       )
@@ -333,7 +333,7 @@ WITH upstream_0 AS (
         IF(
           (
             GREATEST(
-              COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+              COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
               0
             ) - 1
           ) < 0,
@@ -342,7 +342,7 @@ WITH upstream_0 AS (
             0,
             (
               GREATEST(
-                COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+                COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
                 0
               ) - 1
             )
@@ -353,7 +353,7 @@ WITH upstream_0 AS (
         IF(
           (
             GREATEST(
-              COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+              COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
               0
             ) - 1
           ) < 0,
@@ -362,7 +362,7 @@ WITH upstream_0 AS (
             0,
             (
               GREATEST(
-                COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+                COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
                 0
               ) - 1
             )
@@ -402,6 +402,6 @@ SELECT
 FROM parents
 WHERE
   GREATEST(
-    COALESCE(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS BIGINT), 0),
+    COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
     0
   ) = 0
