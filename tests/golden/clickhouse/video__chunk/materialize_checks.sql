@@ -278,36 +278,13 @@ SELECT
       THEN CAST("chunk_index" AS Nullable(String))
     END
   ) AS "bad_value_example_0",
-  CAST(SUM(
-    CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("start_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
-      THEN 1
-      ELSE 0
-    END
-  ) AS Nullable(Int64)) AS "bad_value_1",
+  CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 AND "start_s" * 0 <> 0 THEN 1 ELSE 0 END) AS Nullable(Int64)) AS "bad_value_1",
   MIN(
     CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("start_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      WHEN sqlxy_empty_parent = 0 AND "start_s" * 0 <> 0
       THEN CAST("start_s" AS Nullable(String))
     END
   ) AS "bad_value_example_1",
-  CAST(SUM(
-    CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("duration_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
-      THEN 1
-      ELSE 0
-    END
-  ) AS Nullable(Int64)) AS "bad_value_2",
-  MIN(
-    CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("duration_s" AS Nullable(String))) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
-      THEN CAST("duration_s" AS Nullable(String))
-    END
-  ) AS "bad_value_example_2",
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 1 ELSE 0 END) AS Nullable(Int64)) AS sqlxy_samples,
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 0 ELSE 1 END) AS Nullable(Int64)) AS sqlxy_empty_parents,
   CAST(MAX(twice.sqlxy_duplicates) AS Nullable(Int64)) AS sqlxy_duplicates,
@@ -399,12 +376,24 @@ CROSS JOIN (
               FROM (
                 SELECT
                   *
-                FROM "video__chunk"
+                FROM (
+                  SELECT
+                    *
+                  FROM "video__chunk"
+                  WHERE
+                    NOT (
+                      "video_chunk_id" IS NULL
+                    )
+                ) AS stored_samples
                 WHERE
                   NOT (
-                    "video_chunk_id" IS NULL
+                    "video_id" IN (
+                      SELECT
+                        "video_id"
+                      FROM increment
+                    )
                   )
-              ) AS stored_samples
+              ) AS outside_parents
               WHERE
                 "video_chunk_id" IN (
                   SELECT
@@ -412,13 +401,6 @@ CROSS JOIN (
                   FROM "sqlxy_input"
                   WHERE
                     sqlxy_empty_parent = 0
-                )
-                AND NOT (
-                  "video_id" IN (
-                    SELECT
-                      "video_id"
-                    FROM increment
-                  )
                 )
             ) AS outside_rows
           )

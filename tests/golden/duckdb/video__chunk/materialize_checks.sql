@@ -260,36 +260,13 @@ SELECT
       THEN CAST("chunk_index" AS TEXT)
     END
   ) AS "bad_value_example_0",
-  CAST(SUM(
-    CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("start_s" AS TEXT)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
-      THEN 1
-      ELSE 0
-    END
-  ) AS BIGINT) AS "bad_value_1",
+  CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 AND "start_s" * 0 <> 0 THEN 1 ELSE 0 END) AS BIGINT) AS "bad_value_1",
   MIN(
     CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("start_s" AS TEXT)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
+      WHEN sqlxy_empty_parent = 0 AND "start_s" * 0 <> 0
       THEN CAST("start_s" AS TEXT)
     END
   ) AS "bad_value_example_1",
-  CAST(SUM(
-    CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("duration_s" AS TEXT)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
-      THEN 1
-      ELSE 0
-    END
-  ) AS BIGINT) AS "bad_value_2",
-  MIN(
-    CASE
-      WHEN sqlxy_empty_parent = 0
-      AND LOWER(CAST("duration_s" AS TEXT)) IN ('inf', '-inf', 'infinity', '-infinity', 'nan', '-nan')
-      THEN CAST("duration_s" AS TEXT)
-    END
-  ) AS "bad_value_example_2",
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 1 ELSE 0 END) AS BIGINT) AS sqlxy_samples,
   CAST(SUM(CASE WHEN sqlxy_empty_parent = 0 THEN 0 ELSE 1 END) AS BIGINT) AS sqlxy_empty_parents,
   CAST(MAX(twice.sqlxy_duplicates) AS BIGINT) AS sqlxy_duplicates,
@@ -379,10 +356,20 @@ CROSS JOIN (
               FROM (
                 SELECT
                   *
-                FROM "video__chunk"
+                FROM (
+                  SELECT
+                    *
+                  FROM "video__chunk"
+                  WHERE
+                    NOT "video_chunk_id" IS NULL
+                ) AS stored_samples
                 WHERE
-                  NOT "video_chunk_id" IS NULL
-              ) AS stored_samples
+                  NOT "video_id" IN (
+                    SELECT
+                      "video_id"
+                    FROM increment
+                  )
+              ) AS outside_parents
               WHERE
                 "video_chunk_id" IN (
                   SELECT
@@ -390,11 +377,6 @@ CROSS JOIN (
                   FROM "sqlxy_input"
                   WHERE
                     sqlxy_empty_parent = 0
-                )
-                AND NOT "video_id" IN (
-                  SELECT
-                    "video_id"
-                  FROM increment
                 )
             ) AS outside_rows
           )
