@@ -958,7 +958,7 @@ def test_materialize_with_a_generate_expression_of_the_wrong_type(tmp_path: Path
     assert run(example, "write", "video/raw", "--input", str(file)).code == 0
     result = run(example, "materialize", "video/chunk", names={"video/chunk"})
     assert result.err == ("error: video/chunk: materialize query: DuckDB rejected a query: Conversion Error: "
-                          "Could not convert string 'x' to INT64\n")
+                          "Could not convert string 'x' to DOUBLE\n")
 
 
 def test_very_long_feature_key_is_refused_at_load(tmp_path: Path) -> None:

@@ -319,5 +319,5 @@ def _generate_context(node: FeatureNode) -> dict[str, object] | None:
             "computed": [*produced, generate.index],
             # a NULL or negative count yields no children: the parent is settled empty (SPEC §6);
             # a fractional one its whole part (engines round or truncate a plain cast differently)
-            "children": f"GREATEST(COALESCE(CAST(FLOOR({count}) AS BIGINT), 0), 0)",
+            "children": f"GREATEST(COALESCE(CAST(FLOOR(CAST({count} AS DOUBLE)) AS BIGINT), 0), 0)",
             "marker_columns": marker_columns}

@@ -31,7 +31,10 @@ WITH upstream_0 AS (
     upstream_0.`video_id` AS `video_id`,
     `path`,
     `duration_s`,
-    GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) AS sqlxy_children,
+    GREATEST(
+      COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+      0
+    ) AS sqlxy_children,
     TO_HEX(
       MD5(
         'video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' || COALESCE(`sqlxy_dv_0__audio`, '')
@@ -257,14 +260,20 @@ WITH upstream_0 AS (
       ARRAY_LENGTH(
         GENERATE_ARRAY(
           0,
-          GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) - 1
+          GREATEST(
+            COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+            0
+          ) - 1
         )
       )
     ) - 1
   )) AS pos
   CROSS JOIN UNNEST(GENERATE_ARRAY(
     0,
-    GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) - 1
+    GREATEST(
+      COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+      0
+    ) - 1
   )) AS `chunk_index` WITH OFFSET AS pos_2
   WHERE
     pos = pos_2
@@ -273,7 +282,10 @@ WITH upstream_0 AS (
         ARRAY_LENGTH(
           GENERATE_ARRAY(
             0,
-            GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) - 1
+            GREATEST(
+              COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+              0
+            ) - 1
           )
         ) - 1
       )
@@ -281,7 +293,10 @@ WITH upstream_0 AS (
         ARRAY_LENGTH(
           GENERATE_ARRAY(
             0,
-            GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) - 1
+            GREATEST(
+              COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+              0
+            ) - 1
           )
         ) - 1
       )
@@ -317,4 +332,7 @@ SELECT
   1 AS sqlxy_empty_parent
 FROM parents
 WHERE
-  GREATEST(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT64)) AS INT64), 0), 0) = 0
+  GREATEST(
+    COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+    0
+  ) = 0

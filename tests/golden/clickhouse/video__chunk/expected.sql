@@ -33,7 +33,7 @@ WITH upstream_0 AS (
     "duration_s",
     GREATEST(
       COALESCE(
-        CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS Nullable(Int32))) AS Nullable(Int64)),
+        CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS Nullable(Int32)) AS Nullable(Float64))) AS Nullable(Int64)),
         0
       ),
       0

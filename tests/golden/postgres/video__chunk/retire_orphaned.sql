@@ -53,7 +53,9 @@ WITH upstream_0 AS (
     "duration_s",
     GREATEST(
       COALESCE(
-        CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT)) AS BIGINT),
+        CAST(FLOOR(
+          CAST(CAST(CEIL(CAST(duration_s AS DOUBLE PRECISION) / 10.0) AS INT) AS DOUBLE PRECISION)
+        ) AS BIGINT),
         0
       ),
       0

@@ -31,7 +31,10 @@ WITH upstream_0 AS (
     upstream_0."video_id" AS "video_id",
     "path",
     "duration_s",
-    GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0) AS sqlxy_children,
+    GREATEST_IGNORE_NULLS(
+      COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+      0
+    ) AS sqlxy_children,
     MD5(
       'video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
     ) AS "sqlxy_provenance__audio",
@@ -254,7 +257,10 @@ WITH upstream_0 AS (
         ARRAY_SIZE(
           ARRAY_GENERATE_RANGE(
             0,
-            GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0)
+            GREATEST_IGNORE_NULLS(
+              COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+              0
+            )
           )
         )
       ) - 1
@@ -262,7 +268,10 @@ WITH upstream_0 AS (
   ))) AS _u(seq, key, path, index, pos, this)
   CROSS JOIN TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
     0,
-    GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0)
+    GREATEST_IGNORE_NULLS(
+      COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+      0
+    )
   ))) AS _u_2(seq, key, path, pos_2, "chunk_index", this)
   WHERE
     _u.pos = _u_2.pos_2
@@ -271,7 +280,10 @@ WITH upstream_0 AS (
         ARRAY_SIZE(
           ARRAY_GENERATE_RANGE(
             0,
-            GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0)
+            GREATEST_IGNORE_NULLS(
+              COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+              0
+            )
           )
         ) - 1
       )
@@ -279,7 +291,10 @@ WITH upstream_0 AS (
         ARRAY_SIZE(
           ARRAY_GENERATE_RANGE(
             0,
-            GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0)
+            GREATEST_IGNORE_NULLS(
+              COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+              0
+            )
           )
         ) - 1
       )
@@ -315,4 +330,7 @@ SELECT
   1 AS sqlxy_empty_parent
 FROM parents
 WHERE
-  GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0) = 0
+  GREATEST_IGNORE_NULLS(
+    COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+    0
+  ) = 0

@@ -31,7 +31,10 @@ WITH upstream_0 AS (
     upstream_0."video_id" AS "video_id",
     "path",
     "duration_s",
-    GREATEST_IGNORE_NULLS(COALESCE(CAST(FLOOR(CAST(CEIL(duration_s / 10.0) AS INT)) AS BIGINT), 0), 0) AS sqlxy_children,
+    GREATEST_IGNORE_NULLS(
+      COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT) AS DOUBLE)) AS BIGINT), 0),
+      0
+    ) AS sqlxy_children,
     MD5(
       'video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' || COALESCE("sqlxy_dv_0__audio", '')
     ) AS "sqlxy_provenance__audio",

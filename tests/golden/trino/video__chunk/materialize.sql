@@ -32,7 +32,10 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+      COALESCE(
+        CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+        0
+      ),
       0
     ) AS sqlxy_children,
     LOWER(
@@ -290,7 +293,10 @@ WITH upstream_0 AS (
         IF(
           (
             GREATEST(
-              COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+              COALESCE(
+                CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+                0
+              ),
               0
             ) - 1
           ) < 0,
@@ -299,7 +305,10 @@ WITH upstream_0 AS (
             0,
             (
               GREATEST(
-                COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+                COALESCE(
+                  CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+                  0
+                ),
                 0
               ) - 1
             )
@@ -311,7 +320,10 @@ WITH upstream_0 AS (
   CROSS JOIN UNNEST(IF(
     (
       GREATEST(
-        COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+        COALESCE(
+          CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+          0
+        ),
         0
       ) - 1
     ) < 0,
@@ -320,7 +332,10 @@ WITH upstream_0 AS (
       0,
       (
         GREATEST(
-          COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+          COALESCE(
+            CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+            0
+          ),
           0
         ) - 1
       )
@@ -333,7 +348,10 @@ WITH upstream_0 AS (
         IF(
           (
             GREATEST(
-              COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+              COALESCE(
+                CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+                0
+              ),
               0
             ) - 1
           ) < 0,
@@ -342,7 +360,10 @@ WITH upstream_0 AS (
             0,
             (
               GREATEST(
-                COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+                COALESCE(
+                  CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+                  0
+                ),
                 0
               ) - 1
             )
@@ -353,7 +374,10 @@ WITH upstream_0 AS (
         IF(
           (
             GREATEST(
-              COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+              COALESCE(
+                CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+                0
+              ),
               0
             ) - 1
           ) < 0,
@@ -362,7 +386,10 @@ WITH upstream_0 AS (
             0,
             (
               GREATEST(
-                COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+                COALESCE(
+                  CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+                  0
+                ),
                 0
               ) - 1
             )
@@ -402,6 +429,9 @@ SELECT
 FROM parents
 WHERE
   GREATEST(
-    COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+    COALESCE(
+      CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+      0
+    ),
     0
   ) = 0

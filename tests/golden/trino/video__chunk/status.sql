@@ -32,7 +32,10 @@ WITH upstream_0 AS (
     "path",
     "duration_s",
     GREATEST(
-      COALESCE(CAST(FLOOR(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER)) AS BIGINT), 0),
+      COALESCE(
+        CAST(FLOOR(CAST(CAST(CEIL(CAST(duration_s AS DOUBLE) / 10.0) AS INTEGER) AS DOUBLE)) AS BIGINT),
+        0
+      ),
       0
     ) AS sqlxy_children,
     LOWER(
