@@ -9,8 +9,11 @@ from types import ModuleType
 
 import pyarrow as pa
 import pytest
+import yaml
 
 import sqlxy
+
+from .engines import ENGINES, target_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -60,3 +63,31 @@ def write_features(root: Path, files: dict[str, str], config: str | None = None)
     if config is not None:
         (root / "sqlxy.yaml").write_text(config, encoding="utf-8")
     return root
+
+
+@pytest.fixture(params=ENGINES)
+def engine_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A copy of the default project whose default target is a fresh database of one engine (the
+    module using it imports the engine fixtures `postgres_dsn` and `spark_session`)."""
+    shutil.copytree(REPO / "features", tmp_path / "features")
+    config = target_config(request.param, request, tmp_path)
+    (tmp_path / "sqlxy.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def store(engine_dir: Path) -> Iterator[sqlxy.Store]:
+    """A store on `engine_dir`'s target."""
+    with sqlxy.load_project(engine_dir).store() as opened:
+        yield opened
+
+
+def write_videos(store: sqlxy.Store, durations: list[float | None], audio: str = "a") -> None:
+    """Resolve and write the first len(durations) seed videos with these durations (NULL allowed)
+    and input versions `<audio><i>` for audio."""
+    videos = SEED_VIDEOS.slice(0, len(durations))
+    videos = videos.set_column(videos.schema.get_field_index("duration_s"), "duration_s",
+                               pa.array(durations, pa.float64()))
+    videos = videos.set_column(videos.schema.get_field_index("audio_version"), "audio_version",
+                               pa.array([f"{audio}{i}" for i in range(len(durations))]))
+    store.write("video/raw", store.resolve("video/raw", samples=videos).to_write())

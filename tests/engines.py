@@ -160,3 +160,12 @@ def _target(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict
         request.getfixturevalue("spark_session")
         return {"type": "spark", "master": "local[2]"}
     raise ValueError(engine)
+
+
+
+def run_native(store: object, sql: str) -> None:
+    """Source-dialect SQL (e.g. a source table a test needs) run on the store's engine."""
+    from sqlxy.compiler import transpile
+
+    for statement in transpile(sql, store.adapter.dialect):  # type: ignore[attr-defined]
+        store.adapter.execute(statement)  # type: ignore[attr-defined]

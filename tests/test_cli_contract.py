@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,14 +20,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 import sqlxy
 from sqlxy.cli import console, main
 from sqlxy.store import Store
 
 from .conftest import REPO, SEED_VIDEOS
-from .engines import ENGINES, postgres_dsn, spark_session, target_config  # noqa: F401  (fixtures)
+from .engines import postgres_dsn, spark_session  # noqa: F401  (fixtures)
 
 TWO_TARGETS = """\
 targets:
@@ -374,13 +372,6 @@ def test_reading_a_missing_table_gives_its_columns_and_creates_nothing(seed_dir:
         assert status["video/faces"]["waiting_on"] == ["video/chunk"]
         assert store.adapter.columns("video__faces", None) is None
         assert store.adapter.columns("video__chunk", None) is None
-
-
-@pytest.fixture(params=ENGINES)
-def engine_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "features", tmp_path / "features")
-    (tmp_path / "sqlxy.yaml").write_text(yaml.safe_dump(target_config(request.param, request, tmp_path)))
-    return tmp_path
 
 
 def test_read_and_status_of_missing_tables_on_every_engine(engine_dir: Path) -> None:

@@ -4,34 +4,16 @@ materialize from a source table, re-chunking, evolving specs."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
-import yaml
 
 import sqlxy
-from sqlxy.compiler import transpile
 from sqlxy.compiler.sqlparts import table_ref
 
-from .conftest import REPO, SEED_VIDEOS, write_features
-from .engines import ENGINES, postgres_dsn, spark_session, target_config  # noqa: F401  (fixtures)
-
-
-@pytest.fixture(params=ENGINES)
-def engine_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "features", tmp_path / "features")
-    config = target_config(request.param, request, tmp_path)
-    (tmp_path / "sqlxy.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    return tmp_path
-
-
-@pytest.fixture
-def store(engine_dir: Path) -> Iterator[sqlxy.Store]:
-    with sqlxy.load_project(engine_dir).store() as opened:
-        yield opened
+from .conftest import SEED_VIDEOS, write_features
+from .engines import postgres_dsn, run_native, spark_session  # noqa: F401  (fixtures)
 
 
 def _populate(store: sqlxy.Store) -> None:
@@ -44,11 +26,6 @@ def _populate(store: sqlxy.Store) -> None:
 
 def _rows(store: sqlxy.Store, key: str) -> int:
     return store.read(key, include_deleted=True).num_rows
-
-
-def _native(store: sqlxy.Store, sql: str) -> None:
-    for statement in transpile(sql, store.adapter.dialect):
-        store.adapter.execute(statement)
 
 
 def test_soft_delete_orphans_downstream_and_materialize_retires(store: sqlxy.Store) -> None:
@@ -126,15 +103,15 @@ def test_materialize_root_from_a_source_table(engine_dir: Path) -> None:
         schema = store.project.config.schema
         table = f"{schema}.raw_clips" if schema else "raw_clips"
         if schema:
-            _native(store, f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        _native(store, f"CREATE TABLE {table} AS SELECT 'a' AS clip_id, 'A' AS title, 'x1' AS audio_sha "
+            run_native(store, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        run_native(store, f"CREATE TABLE {table} AS SELECT 'a' AS clip_id, 'A' AS title, 'x1' AS audio_sha "
                        "UNION ALL SELECT 'b', 'B', 'x2'")
     if schema:
         (engine_dir / "features/clip.yaml").write_text(SOURCED.replace("raw_clips", table))
     with sqlxy.load_project(engine_dir).store() as store:
         assert store.materialize("media/clip") == {"written": 2, "empty": 0, "retired": 0}
         assert store.resolve("media/clip").counts() == {"new": 0, "stale": 0, "orphaned": 0}
-        _native(store, f"INSERT INTO {table} SELECT 'c', 'C', 'x3'")
+        run_native(store, f"INSERT INTO {table} SELECT 'c', 'C', 'x3'")
         assert store.materialize("media/clip") == {"written": 1, "empty": 0, "retired": 0}
         assert sorted(store.read("media/clip")["clip_id"].to_pylist()) == ["a", "b", "c"]
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 import sqlxy
 from sqlxy.compiler import transpile
 from sqlxy.errors import InputError, SpecError
 
-from .conftest import REPO, SEED_VIDEOS, write_features
+from .conftest import REPO, SEED_VIDEOS, write_features, write_videos
 
 NO_CHANGE = {"new": 0, "stale": 0, "orphaned": 0}
 
@@ -23,13 +22,6 @@ def _project(tmp_path: Path, files: dict[str, str]) -> Path:
 
     shutil.copytree(REPO / "features", tmp_path / "features")
     return write_features(tmp_path, files)
-
-
-def _write_raw(store: sqlxy.Store, durations: list[float], audio: str = "a") -> None:
-    videos = SEED_VIDEOS.slice(0, len(durations))
-    videos = videos.set_column(2, "duration_s", pa.array(durations, pa.float64()))
-    videos = videos.set_column(3, "audio_version", pa.array([f"{audio}{i}" for i in range(len(durations))]))
-    store.write("video/raw", store.resolve("video/raw", samples=videos).to_write())
 
 
 def _edit_chunk(root: Path, old: str, new: str) -> None:
@@ -62,7 +54,7 @@ def test_empty_parent_record_of_a_child_id_named_like_a_parent_column(tmp_path: 
     0-second video copied the parent's `path` into it, so it was a sample (`v1.mp4`): shown by
     `read`, counted as a child (stale forever) and appended again by every materialize."""
     with sqlxy.load_project(_project(tmp_path, {"video/piece.yaml": PIECES_BY_PATH})).store() as store:
-        _write_raw(store, [0.0, 20.0])
+        write_videos(store, [0.0, 20.0])
         assert store.materialize("video/piece") == {"written": 2, "empty": 1, "retired": 0}
         assert sorted(store.read("video/piece")["path"].to_pylist()) == ["v2.mp4#0", "v2.mp4#1"]
         assert store.resolve("video/piece").counts() == NO_CHANGE
@@ -109,9 +101,9 @@ def test_int_child_id_beside_the_on_column_settles_through_deletes(tmp_path: Pat
     """Guard: id_columns [video_id, seg int]; empty parents, re-chunking, soft and hard deletes and
     orphan retirement all settle."""
     with sqlxy.load_project(_project(tmp_path, {"video/seg.yaml": SEGMENTS})).store() as store:
-        _write_raw(store, [30.0, 0.0])
+        write_videos(store, [30.0, 0.0])
         assert store.materialize("video/seg") == {"written": 3, "empty": 1, "retired": 0}
-        _write_raw(store, [0.0, 20.0], audio="b")
+        write_videos(store, [0.0, 20.0], audio="b")
         store.materialize("video/seg")
         assert store.resolve("video/seg").counts() == NO_CHANGE
         assert sorted((r["video_id"], r["seg"]) for r in store.read("video/seg").to_pylist()) == [
@@ -137,9 +129,9 @@ def test_generated_ids_taken_from_another_parent_are_refused(tmp_path: Path) -> 
     _edit_chunk(root, "video_chunk_id: \"video_id || '_' || CAST(chunk_index AS VARCHAR)\"",
                 'video_chunk_id: "CAST(chunk_index AS VARCHAR)"')
     with sqlxy.load_project(root).store() as store:
-        _write_raw(store, [20.0])
+        write_videos(store, [20.0])
         store.materialize("video/chunk")
-        _write_raw(store, [20.0, 20.0])
+        write_videos(store, [20.0, 20.0])
         before = store.read("video/chunk", include_deleted=True).num_rows
         with pytest.raises(InputError, match=r"already belong to another parent.*e.g. '0'"):
             store.materialize("video/chunk")
@@ -153,7 +145,7 @@ def test_ids_may_move_between_parents_that_are_rewritten_together(tmp_path: Path
     _edit_chunk(root, "video_chunk_id: \"video_id || '_' || CAST(chunk_index AS VARCHAR)\"",
                 'video_chunk_id: "CAST(chunk_index AS VARCHAR)"')
     with sqlxy.load_project(root).store() as store:
-        _write_raw(store, [20.0])
+        write_videos(store, [20.0])
         store.materialize("video/chunk")
         store.delete("video/raw", "video_id = 'v1'")
         store.write("video/raw", store.resolve("video/raw", samples=SEED_VIDEOS.slice(1, 1)).to_write())
@@ -167,7 +159,7 @@ def test_materialize_refuses_a_fractional_value_for_an_int_column(tmp_path: Path
     _edit_chunk(root, "start_s: float", "start_s: int")
     _edit_chunk(root, 'start_s: "chunk_index * 10.0"', 'start_s: "chunk_index * 2.5"')
     with sqlxy.load_project(root).store() as store:
-        _write_raw(store, [20.0])
+        write_videos(store, [20.0])
         with pytest.raises(InputError, match="start_s"):
             store.materialize("video/chunk")
 
@@ -176,7 +168,7 @@ def test_materialize_refuses_a_non_finite_float(tmp_path: Path) -> None:
     root = _project(tmp_path, {})
     _edit_chunk(root, 'start_s: "chunk_index * 10.0"', 'start_s: "10.0 / chunk_index"')
     with sqlxy.load_project(root).store() as store:
-        _write_raw(store, [20.0])
+        write_videos(store, [20.0])
         with pytest.raises(InputError, match="non-finite"):
             store.materialize("video/chunk")
 

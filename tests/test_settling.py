@@ -5,47 +5,18 @@ changes (SPEC §4) making the computed rows stale."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
-import yaml
 
 import sqlxy
-from sqlxy.compiler import transpile
 from sqlxy.errors import InputError
 
-from .conftest import REPO, SEED_VIDEOS, write_features
-from .engines import ENGINES, postgres_dsn, spark_session, target_config  # noqa: F401  (fixtures)
+from .conftest import REPO, write_features, write_videos
+from .engines import postgres_dsn, run_native, spark_session  # noqa: F401  (fixtures)
 
 NO_CHANGE = {"new": 0, "stale": 0, "orphaned": 0}
-
-
-@pytest.fixture(params=ENGINES)
-def engine_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "features", tmp_path / "features")
-    config = target_config(request.param, request, tmp_path)
-    (tmp_path / "sqlxy.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    return tmp_path
-
-
-@pytest.fixture
-def store(engine_dir: Path) -> Iterator[sqlxy.Store]:
-    with sqlxy.load_project(engine_dir).store() as opened:
-        yield opened
-
-
-def _videos(durations: list[float | None]) -> pa.Table:
-    table = SEED_VIDEOS.slice(0, len(durations))
-    return table.set_column(table.schema.get_field_index("duration_s"), "duration_s",
-                            pa.array(durations, pa.float64()))
-
-
-def _write_raw(store: sqlxy.Store, durations: list[float | None], audio: str = "a") -> None:
-    videos = _videos(durations)
-    videos = videos.set_column(3, "audio_version", pa.array([f"{audio}{i}" for i in range(videos.num_rows)]))
-    store.write("video/raw", store.resolve("video/raw", samples=videos).to_write())
 
 
 def _chunk_ids(store: sqlxy.Store) -> list[str]:
@@ -53,7 +24,7 @@ def _chunk_ids(store: sqlxy.Store) -> list[str]:
 
 
 def test_zero_and_null_length_videos_settle(store: sqlxy.Store) -> None:
-    _write_raw(store, [0.0, None, 25.0])
+    write_videos(store, [0.0, None, 25.0])
     assert store.resolve("video/chunk").counts() == {"new": 3, "stale": 0, "orphaned": 0}
     assert store.materialize("video/chunk") == {"written": 3, "empty": 2, "retired": 0}
     assert store.resolve("video/chunk").counts() == NO_CHANGE
@@ -65,22 +36,22 @@ def test_zero_and_null_length_videos_settle(store: sqlxy.Store) -> None:
 
 
 def test_rewriting_a_video_to_zero_seconds_retires_its_chunks(store: sqlxy.Store) -> None:
-    _write_raw(store, [30.0, 45.0])
+    write_videos(store, [30.0, 45.0])
     store.materialize("video/chunk")
-    _write_raw(store, [0.0, 45.0], audio="b")
+    write_videos(store, [0.0, 45.0], audio="b")
     assert store.resolve("video/chunk").counts() == {"new": 0, "stale": 2, "orphaned": 0}
     store.materialize("video/chunk")
     assert store.resolve("video/chunk").counts() == NO_CHANGE
     assert _chunk_ids(store) == [f"v2_{i}" for i in range(5)]
     # and back: the parent gets children again, which retires its empty record
-    _write_raw(store, [20.0, 45.0], audio="c")
+    write_videos(store, [20.0, 45.0], audio="c")
     store.materialize("video/chunk")
     assert store.resolve("video/chunk").counts() == NO_CHANGE
     assert _chunk_ids(store) == ["v1_0", "v1_1"] + [f"v2_{i}" for i in range(5)]
 
 
 def test_a_deleted_chunk_is_restored_by_materialize(store: sqlxy.Store) -> None:
-    _write_raw(store, [30.0, 45.0])
+    write_videos(store, [30.0, 45.0])
     store.materialize("video/chunk")
     assert store.delete("video/chunk", "video_chunk_id = 'v1_1'") == 1
     increment = store.resolve("video/chunk")
@@ -96,7 +67,7 @@ def test_a_deleted_chunk_is_restored_by_materialize(store: sqlxy.Store) -> None:
 
 
 def test_deleting_an_empty_parent_record_processes_the_parent_again(store: sqlxy.Store) -> None:
-    _write_raw(store, [0.0, 45.0])
+    write_videos(store, [0.0, 45.0])
     store.materialize("video/chunk")
     store.delete("video/chunk", "video_id = 'v1'")
     assert store.resolve("video/chunk").new["video_id"].to_pylist() == ["v1"]
@@ -107,7 +78,7 @@ def test_deleting_an_empty_parent_record_processes_the_parent_again(store: sqlxy
 
 
 def test_an_orphaned_empty_parent_is_retired(store: sqlxy.Store) -> None:
-    _write_raw(store, [0.0, 45.0])
+    write_videos(store, [0.0, 45.0])
     store.materialize("video/chunk")
     store.delete("video/raw", "video_id = 'v1'")
     assert store.resolve("video/chunk").orphaned.to_pylist() == [{"video_id": "v1"}]
@@ -129,7 +100,7 @@ deps:
 def test_a_writer_says_a_parent_has_no_children(engine_dir: Path) -> None:
     write_features(engine_dir, {"video/clip.yaml": USER_CHUNKS})
     with sqlxy.load_project(engine_dir).store() as store:
-        _write_raw(store, [30.0, 0.0])
+        write_videos(store, [30.0, 0.0])
         todo = store.resolve("video/clip").to_write()
         v1, v2 = todo.slice(0, 1), todo.slice(1, 1)
         children = v1.append_column("clip_id", pa.array(["v1_a"]))
@@ -143,7 +114,7 @@ def test_a_writer_says_a_parent_has_no_children(engine_dir: Path) -> None:
 
 
 def test_empty_parents_are_checked(seed_store: sqlxy.Store) -> None:
-    _write_raw(seed_store, [30.0, 45.0])
+    write_videos(seed_store, [30.0, 45.0])
     todo = seed_store.resolve("video/chunk").to_write()
     before = seed_store.read("video/chunk", include_deleted=True).num_rows
     with pytest.raises(InputError, match="given both children and as a parent without children"):
@@ -169,7 +140,7 @@ def test_materialize_refuses_duplicate_generated_ids(engine_dir: Path) -> None:
     chunk.write_text(chunk.read_text().replace(
         "video_chunk_id: \"video_id || '_' || CAST(chunk_index AS VARCHAR)\"", DUPLICATE_CHUNKS))
     with sqlxy.load_project(engine_dir).store() as store:
-        _write_raw(store, [30.0])
+        write_videos(store, [30.0])
         with pytest.raises(InputError, match=r"video/chunk: materialize .* nothing written: 1 id\(s\) appear "
                                              r"more than once \(e.g. 'v1'\)"):
             store.materialize("video/chunk")
@@ -184,7 +155,7 @@ def test_materialize_refuses_null_generated_ids(engine_dir: Path) -> None:
     chunk.write_text(chunk.read_text().replace(
         "video_chunk_id: \"video_id || '_' || CAST(chunk_index AS VARCHAR)\"", NULL_CHUNKS))
     with sqlxy.load_project(engine_dir).store() as store:
-        _write_raw(store, [30.0])
+        write_videos(store, [30.0])
         with pytest.raises(InputError, match=r"id column 'video_chunk_id' is NULL in 1 row\(s\) \(e.g. the row "
                                              r"with video_id = 'v1'\)"):
             store.materialize("video/chunk")
@@ -198,11 +169,6 @@ columns: {clip_id: string, title: string}
 fields: [audio]
 source: {query: "SELECT clip_id, title, audio_sha FROM raw_clips WHERE title <> 'skip'", versions: {audio: audio_sha}}
 """
-
-
-def _native(store: sqlxy.Store, sql: str) -> None:
-    for statement in transpile(sql, store.adapter.dialect):
-        store.adapter.execute(statement)
 
 
 def _sourced_project(engine_dir: Path, query: str | None = None) -> sqlxy.Project:
@@ -223,7 +189,7 @@ def test_materialize_refuses_bad_source_rows(engine_dir: Path, rows: str, messag
     with _sourced_project(engine_dir).store() as store:
         if store.project.config.schema:
             pytest.skip("the source query names an unqualified table")
-        _native(store, f"CREATE TABLE raw_clips AS {rows}")
+        run_native(store, f"CREATE TABLE raw_clips AS {rows}")
         with pytest.raises(InputError, match=message):
             store.materialize("media/clip")
         assert store.read("media/clip", include_deleted=True).num_rows == 0
@@ -233,7 +199,7 @@ def test_a_source_query_change_makes_the_root_stale(engine_dir: Path) -> None:
     with _sourced_project(engine_dir).store() as store:
         if store.project.config.schema:
             pytest.skip("the source query names an unqualified table")
-        _native(store, "CREATE TABLE raw_clips AS SELECT 'a' AS clip_id, 'A' AS title, 'x1' AS audio_sha "
+        run_native(store, "CREATE TABLE raw_clips AS SELECT 'a' AS clip_id, 'A' AS title, 'x1' AS audio_sha "
                        "UNION ALL SELECT 'b', 'skip', 'x2'")
         assert store.materialize("media/clip")["written"] == 1
     cosmetic = "select clip_id, title, audio_sha  /* the clips */ from   raw_clips where title <> 'skip'"
@@ -253,7 +219,7 @@ def test_cli_write_takes_empty_parents(tmp_path: Path) -> None:
     shutil.copytree(REPO / "features", tmp_path / "features")
     write_features(tmp_path, {"video/clip.yaml": USER_CHUNKS})
     with sqlxy.load_project(tmp_path).store() as store:
-        _write_raw(store, [30.0])
+        write_videos(store, [30.0])
     assert main(["resolve", "video/clip", "--out", str(tmp_path / "todo.parquet"), "--project", str(tmp_path)]) == 0
     assert main(["write", "video/clip", "--empty-parents", str(tmp_path / "todo.parquet"),
                  "--project", str(tmp_path)]) == 0
@@ -272,7 +238,7 @@ def test_materialize_checks_computed_values(engine_dir: Path, column: str, value
     chunk.write_text(chunk.read_text().replace("start_s: float", column)
                      .replace('start_s: "chunk_index * 10.0"', f'start_s: "{value}"'))
     with sqlxy.load_project(engine_dir).store() as store:
-        _write_raw(store, [30.0])
+        write_videos(store, [30.0])
         with pytest.raises(InputError, match=message):
             store.materialize("video/chunk")
         assert store.read("video/chunk", include_deleted=True).num_rows == 0
@@ -283,7 +249,7 @@ def test_a_fractional_count_means_its_whole_part_on_every_engine(engine_dir: Pat
     chunk.write_text(chunk.read_text().replace('count: "CAST(CEIL(duration_s / 10.0) AS INT)"',
                                                'count: "duration_s / 20.0"'))
     with sqlxy.load_project(engine_dir).store() as store:
-        _write_raw(store, [30.0, 50.0, 10.0])  # 1.5, 2.5 and 0.5 chunks
+        write_videos(store, [30.0, 50.0, 10.0])  # 1.5, 2.5 and 0.5 chunks
         assert store.materialize("video/chunk") == {"written": 3, "empty": 1, "retired": 0}
         assert _chunk_ids(store) == ["v1_0", "v2_0", "v2_1"]
         assert store.resolve("video/chunk").counts() == NO_CHANGE

@@ -25,6 +25,14 @@ INPUT_RELATION = "sqlxy_input"
 SAMPLES_RELATION = "sqlxy_samples"
 
 
+def samples_relation(table: str, child_id: str | None) -> str:
+    """A feature table's rows that are samples: an expansion's table also holds the rows that
+    record parents without children (child id NULL), which no sample read may see."""
+    if child_id is None:
+        return table
+    return f"(SELECT * FROM {table} WHERE {child_id} IS NOT NULL) AS stored_samples"
+
+
 def provenance_column(field_suffix: str) -> str:
     return f"sqlxy_provenance__{field_suffix}"
 
@@ -110,9 +118,7 @@ class FeatureContext:
     def samples_table(self) -> str:
         """The stored rows that are samples: expansions keep empty-parent rows in the same table
         (so one INSERT records both atomically) and every sample read leaves them out."""
-        if self.child_id is None:
-            return self.table
-        return f"(SELECT * FROM {self.table} WHERE {self.child_id} IS NOT NULL) AS stored_samples"
+        return samples_relation(self.table, self.child_id)
 
     @property
     def markers_table(self) -> str:
@@ -213,9 +219,8 @@ def _dep_context(graph: FeatureGraph, config: Config, node: FeatureNode, view: D
     kept = list(renamed_from)
     if view.lineage == "aggregation":
         kept += [c for c in member_ids if c not in kept]
-    table = table_ref(config.table_prefix + upstream.spec.table, config.schema)
-    if upstream.child_id is not None:  # an expansion's empty-parent rows are not samples
-        table = f"(SELECT * FROM {table} WHERE {ident(upstream.child_id)} IS NOT NULL) AS stored_samples"
+    table = samples_relation(table_ref(config.table_prefix + upstream.spec.table, config.schema),
+                             ident(upstream.child_id) if upstream.child_id else None)
     context = DepContext(
         alias=alias, feature=view.upstream, table=table,
         ids=[ident(c) for c in upstream.spec.id_columns],

@@ -240,13 +240,14 @@ class Store:
         if not staged:
             return 0
         self._ensure_lineage(key)
-        self.adapter.stage(INPUT_RELATION, pa.concat_tables(staged))
+        rows_in = pa.concat_tables(staged)
+        self.adapter.stage(INPUT_RELATION, rows_in)
         try:
-            with self._recorded("write", key, sum(t.num_rows for t in staged)):
+            with self._recorded("write", key, rows_in.num_rows):
                 self.run(key, "insert", partial=partial, run_id=run_id)
         finally:
             self.adapter.unstage(INPUT_RELATION)
-        return sum(t.num_rows for t in staged)
+        return rows_in.num_rows
 
     def _empty_parents(self, key: str, rows: Any, partial: bool, run_id: str | None,
                        children: list[pa.Table]) -> list[pa.Table]:
