@@ -106,7 +106,12 @@ def load_config(root: Path) -> Config:
     return Config(root=root, name=str(raw.text_of("name") or root.resolve().name),
                   features_dir=str(raw.text_of("features") or "features"), hash=hash_name,
                   hash_length=length, schema=schema, table_prefix=prefix,
-                  targets=dict(targets), default_target=default)
+                  targets=_without_nulls(targets), default_target=default)
+
+
+def _without_nulls(targets: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`path: null` (or `~`) means the setting is not given, so the engine's default applies."""
+    return {name: {k: v for k, v in settings.items() if v is not None} for name, settings in targets.items()}
 
 
 def _target_problem(targets: Any) -> str | None:

@@ -59,3 +59,17 @@ def test_unknown_target_name(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     root = _project(tmp_path, "{type: duckdb, path: ':memory:'}")
     assert main(["status", "--project", str(root), "--target", "prod"]) == 1
     assert "unknown target 'prod' (known: it)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["{type: duckdb, path: null}", "{type: duckdb, path: ~, config: null}",
+                                    "{type: postgres, dsn: null}"])
+def test_null_setting_means_not_given(tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str) -> None:
+    """`path: null` is the engine's default, not a crash (found by the config fuzz test)."""
+    root = _project(tmp_path, target)
+    code = main(["status", "--project", str(root)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    if "postgres" in target:
+        assert code == 1 and "target 'it' needs a dsn" in err
+    else:
+        assert code == 0
