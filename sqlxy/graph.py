@@ -174,7 +174,7 @@ def _dep_view(spec: FeatureSpec, dep: Dep, upstream: FeatureNode) -> DepView:
         if new in renamed_from and new != old:
             raise _fail(spec, f"rename '{old}' → '{new}' collides with existing column '{new}' of "
                               f"'{dep.feature}'", line)
-    mapping = dict(dep.rename)
+    mapping = dep.rename_map
     renamed = {mapping.get(n, n): t for n, t in available.items()}
     renamed_from = {mapping.get(n, n): n for n in available}
     keys = _dep_keys(spec, dep, renamed)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from sqlxy.graph import FeatureGraph, fullname
+from sqlxy.spec.model import table_name
 
 
 def graph_json(graph: FeatureGraph, definitions: dict[str, str] | None = None) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def _text(data: dict[str, Any], fields: bool) -> str:
 
 
 def _node_id(key: str) -> str:
-    return "f_" + key.replace("/", "__").replace("-", "_").replace(":", "___")
+    return "f_" + table_name(key).replace(":", "___")
 
 
 def _mermaid(data: dict[str, Any], fields: bool) -> str:

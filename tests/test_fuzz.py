@@ -68,8 +68,9 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
 
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
 # Examples per run of each test (together about two minutes on two cores).
-SPEC_EXAMPLES, PIPELINE_EXAMPLES, INPUT_EXAMPLES = 250, 60, 45
-CONFIG_EXAMPLES = int(os.environ.get("SQLXY_FUZZ_CONFIG", 100))  # raise it to hunt locally
+# SQLXY_FUZZ_SCALE=10 runs ten times as many, to hunt locally.
+_SCALE = float(os.environ.get("SQLXY_FUZZ_SCALE", 1))
+SPEC_EXAMPLES, PIPELINE_EXAMPLES, INPUT_EXAMPLES, CONFIG_EXAMPLES = (int(n * _SCALE) for n in (250, 60, 45, 100))
 
 # -- a tiny YAML writer that can also write odd scalars verbatim ---------------------------
 

@@ -50,7 +50,7 @@ class Compiler:
 
     def queries(self, key: str) -> list[str]:
         spec = self.graph[key].spec
-        return queries_for(self.context(key), bool(spec.source and (spec.source.table or spec.source.query)))
+        return queries_for(self.context(key), spec.has_sql_source)
 
     def render(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
                where: str | None = None, run_id: str | None = None, header: bool = True) -> str:

@@ -15,6 +15,7 @@ from sqlxy.config import Config
 from sqlxy.dialects import SOURCE
 from sqlxy.dialects.duckdb import TYPES
 from sqlxy.graph import DepView, FeatureGraph, FeatureNode, fullname
+from sqlxy.spec.model import table_name
 from sqlxy.versions import Versions
 
 SYSTEM_TYPES = {"sqlxy_provenance": "VARCHAR", "sqlxy_data_version": "VARCHAR",
@@ -213,7 +214,7 @@ def _dep_context(graph: FeatureGraph, config: Config, node: FeatureNode, view: D
     suffix = {f.key: f.column_suffix for f in upstream.spec.fields}
     dv_aliases = [f"sqlxy_dv_{index}__{suffix[f]}" for f in parent_fields]
     renamed_from = dict(view.renamed_from)
-    mapping = dict(view.dep.rename)
+    mapping = view.dep.rename_map
     all_renamed = {mapping.get(c, c): c for c in upstream.columns}
     member_ids = [mapping.get(c, c) for c in upstream.spec.id_columns]
     kept = list(renamed_from)
@@ -282,15 +283,14 @@ def _field_context(node: FeatureNode, field_key: str, config: Config, deps: list
     dv_name = data_version_column(spec_field.column_suffix)
     input_column = None
     if node.is_root:
-        versions = dict(node.spec.source.versions) if node.spec.source else {}
-        input_column = versions[field_key]
+        input_column = node.spec.input_versions[field_key]
         parts: list[object] = [name, code_version, "input", column(input_column)]
     else:
         parts = [name, code_version]
         index = {d.feature: i for i, d in enumerate(deps)}
         for ref in node.field_parents[field_key]:
             i = index[ref[0]]
-            upstream_suffix = ref[1].replace("/", "__").replace("-", "_")
+            upstream_suffix = table_name(ref[1])
             parts += [fullname(ref), coalesced(f"sqlxy_dv_{i}__{upstream_suffix}")]
     return FieldContext(key=field_key, prov=ident(prov_name), dv=ident(dv_name), prov_name=prov_name,
                         dv_name=dv_name,

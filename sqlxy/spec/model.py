@@ -60,12 +60,22 @@ class Dep:
     fields_mapping: str | tuple[tuple[str, tuple[str, ...]], ...] = "default"
     line: int = 0
 
+    @property
+    def rename_map(self) -> dict[str, str]:
+        """Upstream column → the name it takes here (only the renamed ones)."""
+        return dict(self.rename)
+
 
 @dataclass(frozen=True)
 class Source:
     table: str | None = None
     query: str | None = None
     versions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_sql(self) -> bool:
+        """The samples come from SQL (a table or a query), not from rows a caller passes."""
+        return bool(self.table or self.query)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,16 @@ class FeatureSpec:
     @property
     def table(self) -> str:
         return table_name(self.key)
+
+    @property
+    def has_sql_source(self) -> bool:
+        """A root whose samples sqlxy reads itself (`source.table` or `source.query`)."""
+        return not self.deps and self.source is not None and self.source.is_sql
+
+    @property
+    def input_versions(self) -> dict[str, str]:
+        """Roots: field key → the column holding its input version (`source.versions`)."""
+        return dict(self.source.versions) if self.source else {}
 
     @property
     def column_types(self) -> dict[str, str]:
@@ -141,6 +161,7 @@ FIELD_COLUMN_PREFIX = len("sqlxy_data_version__")
 
 
 def table_name(key: str) -> str:
+    """A feature or field key as an identifier part: `video/raw` → `video__raw`, `a-b` → `a_b`."""
     return key.replace("/", "__").replace("-", "_")
 
 

@@ -80,7 +80,7 @@ def check_source(spec: FeatureSpec) -> None:
                            f"({', '.join(d.feature for d in spec.deps)})", spec.line_of("source"))
     if spec.deps:
         return
-    versions = dict(spec.source.versions) if spec.source else {}
+    versions = spec.input_versions
     missing = [f.key for f in spec.fields if f.key not in versions]
     if missing:
         raise _error(spec, "a root feature needs source.versions naming the input-version column "

@@ -185,8 +185,7 @@ class Store:
                 raise InputError(f"{key} is not a root feature: its samples come from its deps, so "
                                  "samples=... does not apply", param="samples")
             return _Staged(self.adapter, [])
-        source = node.spec.source
-        has_source = bool(source and (source.table or source.query))
+        has_source = node.spec.has_sql_source
         if samples is None:
             if not has_source:
                 raise InputError(f"{key} is a root feature without source.table or source.query: "
@@ -357,8 +356,7 @@ class Store:
         node = self.project.graph[key]
         row: dict[str, Any] = {"feature": key, "rows": self._count(self._as_is(key, "current"))}
         row |= dict.fromkeys(CHANGES)
-        source = node.spec.source
-        if not node.is_root or (source and (source.table or source.query)):
+        if not node.is_root or node.spec.has_sql_source:
             with _naming(key, "status"):
                 changes = self.adapter.fetch_arrow(self._as_is(key, "status")).to_pylist()
             counts = {r["sqlxy_change"]: r["samples"] for r in changes}

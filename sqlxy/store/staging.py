@@ -135,7 +135,7 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
     """Typed rows for `insert.sql`: user columns, per-field provenance and data versions, run id.
     `identity`: the columns that must be present, non-NULL and unique (default: the id columns)."""
     present = set(columns)
-    versions = dict(node.spec.source.versions) if node.is_root and node.spec.source else {}
+    versions = node.spec.input_versions
     allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
     allowed |= set(ctx.field_column_names)
     _check_names(node, columns, allowed, "input")
@@ -168,7 +168,7 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
 def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging:
     """Typed root samples for resolve: user columns and the input-version column of every field."""
     present = set(columns)
-    versions = dict(node.spec.source.versions) if node.spec.source else {}
+    versions = node.spec.input_versions
     _check_names(node, columns, set(node.columns) | set(versions.values()), "samples")
     missing = sorted({v for v in versions.values() if v not in present})
     if missing:
