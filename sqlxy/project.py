@@ -34,7 +34,7 @@ class Project:
         return list(self.graph.order)
 
     def table(self, key: str) -> str:
-        return self.config.table_prefix + self.graph[key].spec.table
+        return self.compiler.table_name(key)
 
     def compile(self, key: str, dialect: str = dialects.SOURCE) -> dict[str, str]:
         """Every query of one feature, compiled for `dialect`."""

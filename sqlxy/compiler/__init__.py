@@ -48,6 +48,10 @@ class Compiler:
             self._contexts[key] = build_context(self.graph, self.versions, self.config, key)
         return self._contexts[key]
 
+    def table_name(self, key: str) -> str:
+        """The feature table's name on the target (table_prefix + the key as an identifier)."""
+        return self.config.table_prefix + self.graph[key].spec.table
+
     def queries(self, key: str) -> list[str]:
         spec = self.graph[key].spec
         return queries_for(self.context(key), spec.has_sql_source)
