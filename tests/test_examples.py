@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +38,10 @@ def test_seed_walkthrough_steps(tmp_path: Path) -> None:
 
 
 def test_walkthrough_script_prints_every_step() -> None:
+    # The repo first on the path: the script runs on this checkout, installed or not.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, str(REPO / "examples/expansion/run.py")], check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=env).stdout
     assert "1. initial run" in out and "4. rerun" in out and "7. rerun" in out
     assert "stale   3 on ['audio']" in out
 

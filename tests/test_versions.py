@@ -1,4 +1,4 @@
-"""Static versions (SPEC §4) and the graph they are computed over."""
+"""Static versions (SPEC §4): field, feature and project versions, spec hashes."""
 
 from __future__ import annotations
 
@@ -68,20 +68,6 @@ def test_description_changes_spec_hash_not_versions(tmp_path: Path) -> None:
     assert before.features == after.features and before.project == after.project
     assert before.spec_hashes["video/raw"] != after.spec_hashes["video/raw"]
     assert before.project_spec_hash != after.project_spec_hash
-
-
-def test_graph_order_columns_and_field_edges(seed_project: sqlxy.Project) -> None:
-    graph = seed_project.graph
-    assert graph.order == ["video/raw", "video/chunk", "video/faces"]
-    chunk = graph["video/chunk"]
-    assert chunk.lineage == "expansion" and chunk.compare_keys == ("video_id",)
-    assert chunk.field_parents == {"audio": (("video/raw", "audio"),), "frames": (("video/raw", "frames"),)}
-    assert graph["video/faces"].field_parents == {"faces": (("video/chunk", "frames"),)}
-    # carried columns: select keeps path and duration_s from raw; the key is always carried
-    assert list(chunk.carried) == ["video_id", "path", "duration_s"]
-    assert graph.select(["video/chunk+"]) == ["video/chunk", "video/faces"]
-    assert graph.select(["+video/chunk"]) == ["video/raw", "video/chunk"]
-    assert graph.select(["video/faces"]) == ["video/faces"]
 
 
 def test_versions_cli_json_matches_api(seed_dir: Path, capsys) -> None:

@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-SOURCE_DIALECT = "duckdb"
+from sqlxy.dialects import SOURCE as SOURCE_DIALECT
 
 _ALLOWED_FUNCS: tuple[type[exp.Expression], ...] = (
     exp.Abs, exp.Cast, exp.TryCast, exp.Ceil, exp.Floor, exp.Round, exp.Coalesce, exp.Nullif,

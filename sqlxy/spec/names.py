@@ -1,0 +1,37 @@
+"""The syntax of the names a spec gives: feature and field keys, and user column names. Each
+check returns the reason a name is refused (the caller places it at a line), or None."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlxy.spec.model import FIELD_COLUMN_PREFIX, MAX_NAME, table_name
+
+KEY_PART = re.compile(r"[a-z0-9_-]+")
+COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def check_key(key: Any, what: str = "key") -> str | None:
+    """The reason a feature or field key is malformed, or None."""
+    if not isinstance(key, str) or not key:
+        return f"{what} must be a non-empty string, got {key!r}"
+    parts = key.split("/")
+    if "__" in key or not all(KEY_PART.fullmatch(p) for p in parts):
+        return (f"{what} '{key}' is malformed: slash-separated parts of [a-z0-9_-], "
+                "no empty part and no '__'")
+    made, limit = (table_name(key), MAX_NAME) if what == "key" else \
+        (table_name(key), MAX_NAME - FIELD_COLUMN_PREFIX)
+    if len(made) > limit:
+        named = "its table name" if what == "key" else "its columns (sqlxy_data_version__…)"
+        return f"{what} '{key[:40]}…' is too long: {named} would exceed {MAX_NAME} characters"
+    return None
+
+
+def check_column_name(name: Any) -> str | None:
+    """The reason a user column name is malformed, or None."""
+    if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
+        return f"column name {name!r} is malformed: use [a-z_][a-z0-9_]*"
+    if len(name) > MAX_NAME:
+        return f"column name '{name[:40]}…' is longer than {MAX_NAME} characters"
+    return None
