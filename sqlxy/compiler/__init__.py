@@ -1,7 +1,7 @@
-"""Compiler: render a feature's templates with its context and transpile them through sqlglot.
+"""Compiler: render a feature's templates with its typed model and transpile them through sqlglot.
 
-Templates are written in the source dialect (DuckDB). `render` parses the rendered text and
-generates every statement for the target dialect, so identifiers are quoted by sqlglot and the
+Templates are written in the source dialect (DuckDB). `statements` renders one `Query` with its
+parameter object, parses the text and generates every statement for the target dialect, so the
 per-dialect fixes in `sqlxy.dialects` apply to every query alike.
 """
 
@@ -9,31 +9,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import sqlglot
 
 from sqlxy import dialects
-from sqlxy.compiler.context import INPUT_RELATION, FeatureContext, build_context
-from sqlxy.compiler.sqlparts import ident, literal
+from sqlxy.compiler.build import build_model
+from sqlxy.compiler.model import FeatureModel
+from sqlxy.compiler.queries import (NOW_UTC, PARAMS, DeleteParams, ExtendParams, IncrementParams,
+                                    MaterializeParams, Params, Query, ReadParams, WriteParams,
+                                    params_for)
 from sqlxy.compiler.templates import environment
 from sqlxy.config import Config
 from sqlxy.errors import SqlxyError
 from sqlxy.graph import FeatureGraph
 from sqlxy.versions import Versions
 
-NOW_UTC = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
+__all__ = ["NOW_UTC", "Compiler", "DeleteParams", "ExtendParams", "IncrementParams", "MaterializeParams",
+           "Params", "Query", "ReadParams", "WriteParams", "transpile"]
+
 #: Queries compiled for every feature; the rest apply only where the feature allows them.
-QUERIES = ("create", "extend", "current", "expected", "resolve", "new", "stale", "orphaned", "status",
-           "insert", "soft_delete", "hard_delete")
-
-
-def queries_for(context: FeatureContext, has_source_rows: bool) -> list[str]:
-    names = list(QUERIES)
-    if context.generate or (context.root and has_source_rows):
-        names += ["materialize", "materialize_checks", "retire_orphaned"]
-    if context.root:
-        names.append("invalid_versions")
-    return names
+EVERY_FEATURE = (Query.CREATE, Query.EXTEND, Query.CURRENT, Query.EXPECTED, Query.RESOLVE, Query.NEW,
+                 Query.STALE, Query.ORPHANED, Query.STATUS, Query.INSERT, Query.SOFT_DELETE,
+                 Query.HARD_DELETE)
+SQL_DEFINED = (Query.MATERIALIZE, Query.MATERIALIZE_CHECKS, Query.RETIRE_ORPHANED)
 
 
 class Compiler:
@@ -41,48 +40,54 @@ class Compiler:
                  project_root: Path | None) -> None:
         self.graph, self.versions, self.config = graph, versions, config
         self.env = environment(project_root)
-        self._contexts: dict[str, FeatureContext] = {}
+        self._models: dict[str, FeatureModel] = {}
 
-    def context(self, key: str) -> FeatureContext:
-        if key not in self._contexts:
-            self._contexts[key] = build_context(self.graph, self.versions, self.config, key)
-        return self._contexts[key]
+    def model(self, key: str) -> FeatureModel:
+        if key not in self._models:
+            self._models[key] = build_model(self.graph, self.versions, self.config, key)
+        return self._models[key]
+
+    def context(self, key: str) -> Any:  # TODO(issue 8): the store moves to `model`
+        from sqlxy.compiler.context import build_context
+        return build_context(self.graph, self.versions, self.config, key)
 
     def table_name(self, key: str) -> str:
         """The feature table's name on the target (table_prefix + the key as an identifier)."""
-        return self.config.table_prefix + self.graph[key].spec.table
+        return self.model(key).table.name
 
-    def queries(self, key: str) -> list[str]:
-        spec = self.graph[key].spec
-        return queries_for(self.context(key), spec.has_sql_source)
+    def queries(self, key: str) -> list[Query]:
+        model, spec = self.model(key), self.graph[key].spec
+        names = list(EVERY_FEATURE)
+        if model.generate or spec.has_sql_source:
+            names += SQL_DEFINED
+        if model.root:
+            names.append(Query.INVALID_VERSIONS)
+        return names
 
-    def render(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
-               where: str | None = None, run_id: str | None = None, header: bool = True) -> str:
-        """The SQL of one query for one feature; `stale_if`/`where` are already-checked conditions."""
-        statements = self.statements(key, query, dialect, stale_if=stale_if, where=where, run_id=run_id)
+    def render(self, key: str, query: Query | str, dialect: str = dialects.SOURCE,
+               params: Params | None = None, header: bool = True) -> str:
+        """The SQL of one query for one feature, as `sqlxy compile` writes it."""
+        query = Query(query)
+        statements = self.statements(key, query, dialect, params)
         body = ";\n\n".join(statements) + ("\n" if statements else "")
         if not header:
             return body
         comment = (f"-- sqlxy {key} · feature version {self.versions.features[key]} · "
-                   f"template {query}.sql.j2 · dialect {dialect}")
+                   f"template {query.template} · dialect {dialect}")
         return comment + "\n" + body
 
-    def statements(self, key: str, query: str, dialect: str = dialects.SOURCE, *, stale_if: str | None = None,
-                   where: str | None = None, run_id: str | None = None, include_deleted: bool = False,
-                   missing: tuple[str, ...] | None = None, row_filter: str | None = None,
-                   partial: bool = False, increment_relation: str | None = None) -> list[str]:
-        """The statements of one query, each generated for `dialect`.
-
-        `missing` limits `extend` to the columns a table lacks (not every engine has
-        ADD COLUMN IF NOT EXISTS).
-        """
-        context = self.context(key)
-        text = self.env.get_template(f"{query}.sql.j2").render(
-            f=context, stale_if=f"({stale_if})" if stale_if else "FALSE",
-            where=f"({where})" if where else "FALSE", input=ident(INPUT_RELATION),
-            now=NOW_UTC, run_id=literal(run_id) if run_id else "CAST(NULL AS VARCHAR)",
-            include_deleted=include_deleted, increment_relation=increment_relation,
-            missing=context.typed_columns(missing), row_filter=row_filter, partial=partial)
+    def statements(self, key: str, query: Query | str, dialect: str = dialects.SOURCE,
+                   params: Params | None = None, **legacy: Any) -> list[str]:
+        """The statements of one query, each generated for `dialect`."""
+        query = Query(query)
+        if legacy:  # TODO(issue 8): remove once every caller passes a parameter object
+            renamed = {"row_filter": "where", "increment_relation": "staged"}
+            given = {renamed.get(k, k): v for k, v in legacy.items() if v is not None}
+            if "staged" in given:
+                given["staged"] = True
+            params = PARAMS[query](**given)
+        chosen = params_for(query, params)
+        text = self.env.get_template(query.template).render(f=self.model(key), p=chosen)
         return list(transpile(text, dialect))
 
 

@@ -18,7 +18,11 @@ def ident(name: str) -> str:
 
 
 def table_ref(name: str, schema: str | None = None) -> str:
-    return exp.table_(name, db=schema, quoted=True).sql(SOURCE)
+    return table_expr(name, schema).sql(SOURCE)
+
+
+def table_expr(name: str, schema: str | None = None) -> exp.Table:
+    return exp.table_(name, db=schema, quoted=True)
 
 
 def literal(value: str) -> str:
@@ -26,6 +30,10 @@ def literal(value: str) -> str:
 
 
 def hash_sql(parts: Sequence[str | exp.Expression], algorithm: str, length: int) -> str:
+    return hash_expr(parts, algorithm, length).sql(SOURCE)
+
+
+def hash_expr(parts: Sequence[str | exp.Expression], algorithm: str, length: int) -> exp.Expression:
     """H(join(parts)): literal strings are str, SQL values are expressions (already non-NULL).
 
     Adjacent literals are merged so the compiled SQL reads like the formula.
@@ -48,7 +56,7 @@ def hash_sql(parts: Sequence[str | exp.Expression], algorithm: str, length: int)
     text: exp.Expression = pieces[0]
     for piece in pieces[1:]:
         text = exp.DPipe(this=text, expression=piece, safe=True)
-    return digest_expr(text, algorithm, length).sql(SOURCE)
+    return digest_expr(text, algorithm, length)
 
 
 def digest_expr(text: exp.Expression, algorithm: str, length: int) -> exp.Expression:

@@ -1,0 +1,211 @@
+"""The typed relational model of one feature: what its table holds and how its expected rows are
+computed, built once from the graph (`compiler/build.py`) and arranged by the templates.
+
+Names are plain (unquoted) strings and SQL is held as sqlglot expressions; templates quote names
+with the `ident` filter and render expressions with `sql`, so quoting happens at the edge, in the
+source dialect, and nothing here is SQL text pasted together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from sqlxy.compiler.sqlparts import column
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a feature table: its name and its type in the source dialect (DuckDB)."""
+
+    name: str
+    type: str
+
+
+#: The sample-level system columns, in table order. Templates pair every column with its value
+#: by name (`INSERT … (columns) SELECT value AS column`), so this order is never a contract.
+SYSTEM_COLUMNS = (
+    Column("sqlxy_provenance", "VARCHAR"), Column("sqlxy_data_version", "VARCHAR"),
+    Column("sqlxy_feature_version", "VARCHAR"), Column("sqlxy_project_version", "VARCHAR"),
+    Column("sqlxy_created_at", "TIMESTAMP"), Column("sqlxy_updated_at", "TIMESTAMP"),
+    Column("sqlxy_deleted_at", "TIMESTAMP"), Column("sqlxy_run_id", "VARCHAR"),
+)
+SYSTEM_COLUMN_NAMES = frozenset(c.name for c in SYSTEM_COLUMNS)
+#: Relations the store stages and compiled SQL reads by name.
+INPUT_RELATION = "sqlxy_input"          # typed rows to insert (a write, or what materialize computed)
+SAMPLES_RELATION = "sqlxy_samples"      # typed root samples passed to a resolve
+INCREMENT_RELATION = "sqlxy_increment"  # materialize: the increment, computed once
+
+
+def provenance_column(field_suffix: str) -> str:
+    return f"sqlxy_provenance__{field_suffix}"
+
+
+def data_version_column(field_suffix: str) -> str:
+    return f"sqlxy_data_version__{field_suffix}"
+
+
+def data_version_alias(dep_index: int, field_suffix: str) -> str:
+    """An upstream field's data version as the joined relation names it (`sqlxy_dv_0__audio`)."""
+    return f"sqlxy_dv_{dep_index}__{field_suffix}"
+
+
+@dataclass(frozen=True)
+class FieldModel:
+    key: str
+    provenance: str            # sqlxy_provenance__<field>
+    data_version: str          # sqlxy_data_version__<field>
+    expected: exp.Expression   # its provenance over the joined upstream relation (roots: the samples)
+    input: str | None          # roots: the input-version column
+
+    @property
+    def current(self) -> str:
+        """The current row's provenance of this field, next to the expected one in `joined`."""
+        return f"sqlxy_current__{self.key}"
+
+    @property
+    def changed(self) -> str:
+        """1 when the expected and current provenance of this field differ (`joined`)."""
+        return f"sqlxy_changed__{self.key}"
+
+
+@dataclass(frozen=True)
+class DepModel:
+    """One dependency as the expected rows read it: its current samples, renamed, filtered."""
+
+    index: int
+    feature: str
+    lineage: str
+    table: exp.Expression                        # the upstream table's samples
+    ids: tuple[str, ...]                         # upstream id columns (latest row per sample)
+    renamed: tuple[tuple[str, str], ...]         # (upstream column, name here), all in filter scope
+    kept: tuple[str, ...]                        # columns carried out of the dep relation
+    data_versions: tuple[tuple[str, str], ...]   # (upstream data-version column, alias here)
+    filter: exp.Expression | None
+    keys: tuple[str, ...]                        # join keys (the feature's compare keys)
+    join: str                                    # JOIN kind to the deps before it
+    join_on: tuple[tuple[exp.Expression, exp.Expression], ...]
+    group_values: tuple[tuple[str, exp.Expression], ...]  # aggregation: alias → group hash
+
+    @property
+    def alias(self) -> str:
+        return f"upstream_{self.index}"
+
+    @property
+    def relation(self) -> str:
+        """What the expected rows read: the dep's rows, or its groups for an aggregation."""
+        return f"{self.alias}_groups" if self.lineage == "aggregation" else self.alias
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(alias for _, alias in self.data_versions)
+
+
+@dataclass(frozen=True)
+class GenerateModel:
+    """An expansion's `generate`: how many children a parent has and what each child holds."""
+
+    count: exp.Expression
+    children: exp.Expression                      # the count as a whole number ≥ 0
+    index: str
+    columns: tuple[tuple[str, exp.Expression], ...]         # a child's value of every column
+    marker_columns: tuple[tuple[str, exp.Expression], ...]  # a parent-without-children row's values
+    computed: tuple[str, ...]                     # columns generate computes (not from the parent)
+
+
+@dataclass(frozen=True)
+class FeatureModel:
+    key: str
+    version: str
+    project_version: str
+    table: exp.Table
+    ids: tuple[str, ...]
+    keys: tuple[str, ...]                  # compare keys
+    columns: tuple[Column, ...]            # user columns, table order
+    carried: tuple[str, ...]               # non-key columns of expected rows
+    fields: tuple[FieldModel, ...]
+    deps: tuple[DepModel, ...]
+    key_exprs: tuple[exp.Expression, ...]  # each compare key over the joined deps
+    lineage: str
+    root: bool
+    source: exp.Expression | None          # roots: the relation holding the samples
+    sample_provenance: exp.Expression
+    sample_data_version: exp.Expression
+    generate: GenerateModel | None
+    child_id: str | None                   # expansions: NULL only in rows of parents without children
+    example_column: str                    # names a computed row whose id is NULL
+
+    # -- the table ----------------------------------------------------------------------
+
+    @property
+    def field_columns(self) -> tuple[Column, ...]:
+        """Per field, its provenance column; then per field, its data-version column."""
+        return tuple([Column(f.provenance, "VARCHAR") for f in self.fields]
+                     + [Column(f.data_version, "VARCHAR") for f in self.fields])
+
+    @property
+    def table_columns(self) -> tuple[Column, ...]:
+        """Every column of the feature table in table order: the one ordered, typed description
+        that CREATE, ALTER, INSERT and every tombstone are built from."""
+        return self.columns + self.field_columns + SYSTEM_COLUMNS
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def table_column_names(self) -> list[str]:
+        return [c.name for c in self.table_columns]
+
+    def typed_columns(self, only: tuple[str, ...] | None = None) -> list[Column]:
+        """Every table column, or those whose name is in `only`."""
+        return [c for c in self.table_columns if only is None or c.name in only]
+
+    @property
+    def samples_table(self) -> exp.Expression:
+        """The stored rows that are samples: an expansion's table also holds the rows recording
+        parents without children (child id NULL), which no sample read may see."""
+        return samples_relation(self.table, self.child_id)
+
+    @property
+    def markers_table(self) -> exp.Expression:
+        """Expansions: the stored rows that record a parent without children."""
+        assert self.child_id is not None
+        return (exp.select("*").from_(self.table.copy())
+                .where(exp.Is(this=column(self.child_id), expression=exp.Null()))
+                .subquery("stored_markers"))
+
+    # -- checks on what materialize computes -----------------------------------------------
+
+    @property
+    def value_checks(self) -> list[tuple[str, str, exp.Expression]]:
+        """(column, what is wrong, true for a bad value) for values materialize computes, as
+        `write` checks user rows: floats finite, ints whole. Columns an expansion carries from
+        its parent were checked when the parent was written. `x * 0 <> 0` holds for inf, -inf and
+        NaN alone on every engine (NaN compares unequal to 0 everywhere), without a text cast."""
+        computed = self.generate.computed if self.generate else self.column_names
+        checks = []
+        for col in self.columns:
+            if col.name not in computed:
+                continue
+            value = column(col.name)
+            if col.type == "DOUBLE":
+                checks.append((col.name, "a non-finite float (inf or nan)",
+                               exp.NEQ(this=exp.Mul(this=value, expression=exp.Literal.number(0)),
+                                       expression=exp.Literal.number(0))))
+            elif col.type == "BIGINT":
+                number = exp.cast(value, "DOUBLE")
+                checks.append((col.name, "a fractional value for an int column",
+                               exp.NEQ(this=number, expression=exp.Floor(this=number.copy()))))
+        return checks
+
+
+def samples_relation(table: exp.Expression, child_id: str | None) -> exp.Expression:
+    """A feature table's rows that are samples (see `FeatureModel.samples_table`)."""
+    if child_id is None:
+        return table
+    return (exp.select("*").from_(table.copy())
+            .where(exp.Not(this=exp.Is(this=column(child_id), expression=exp.Null())))
+            .subquery("stored_samples"))
+

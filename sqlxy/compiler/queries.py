@@ -1,0 +1,146 @@
+"""The queries the compiler knows and the parameters each one takes.
+
+A query is a `Query` member (its template is `<value>.sql.j2`); its run-time parameters are one
+small frozen object whose type the compiler checks, so a parameter a query does not read cannot
+be passed to it by mistake. Defaults are what `sqlxy compile` writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlglot import exp
+
+from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
+
+#: The write time of every row a statement appends, in UTC on every engine.
+NOW_UTC = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
+
+
+class Query(str, Enum):
+    CREATE = "create"
+    EXTEND = "extend"
+    CURRENT = "current"
+    EXPECTED = "expected"
+    RESOLVE = "resolve"
+    NEW = "new"
+    STALE = "stale"
+    ORPHANED = "orphaned"
+    STATUS = "status"
+    INSERT = "insert"
+    SOFT_DELETE = "soft_delete"
+    HARD_DELETE = "hard_delete"
+    MATERIALIZE = "materialize"
+    MATERIALIZE_CHECKS = "materialize_checks"
+    RETIRE_ORPHANED = "retire_orphaned"
+    INVALID_VERSIONS = "invalid_versions"
+
+    def __str__(self) -> str:  # the name as written (`f"{query}.sql"`), on Python 3.10 too
+        return self.value
+
+    @property
+    def template(self) -> str:
+        return f"{self.value}.sql.j2"
+
+
+def _condition(sql: str | None) -> str:
+    """A checked user condition, parenthesised; absent means FALSE."""
+    return f"({sql})" if sql else "FALSE"
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of a query that takes none."""
+
+    @property
+    def now(self) -> str:
+        return NOW_UTC
+
+    @property
+    def input(self) -> str:
+        """The staged rows an insert or its checks read."""
+        return INPUT_RELATION
+
+
+@dataclass(frozen=True)
+class ExtendParams(Params):
+    missing: tuple[str, ...] | None = None  # the columns a table lacks (default: every column)
+
+
+@dataclass(frozen=True)
+class ReadParams(Params):
+    include_deleted: bool = False
+    where: str | None = None                # a checked condition on the current rows
+
+    @property
+    def row_filter(self) -> str | None:
+        return self.where
+
+
+@dataclass(frozen=True)
+class IncrementParams(Params):
+    stale_if: str | None = None             # a checked predicate: also stale where it holds
+
+    @property
+    def stale_if_sql(self) -> str:
+        return _condition(self.stale_if)
+
+
+@dataclass(frozen=True)
+class RunParams(Params):
+    """Parameters of statements that append rows: the run id stamped on them."""
+
+    run_id: str | None = None
+
+    @property
+    def run_id_sql(self) -> str:
+        value = exp.Literal.string(self.run_id) if self.run_id else exp.cast(exp.Null(), "VARCHAR")
+        return value.sql("duckdb")
+
+
+@dataclass(frozen=True)
+class WriteParams(RunParams):
+    partial: bool = False                   # expansions: the write holds only some of a parent's children
+
+
+@dataclass(frozen=True)
+class DeleteParams(RunParams):
+    where: str | None = None                # a checked condition on the current rows
+
+    @property
+    def where_sql(self) -> str:
+        return _condition(self.where)
+
+
+@dataclass(frozen=True)
+class MaterializeParams(RunParams):
+    staged: bool = False                    # read the increment the store staged instead of computing it
+
+    @property
+    def increment_relation(self) -> str | None:
+        return INCREMENT_RELATION if self.staged else None
+
+    @property
+    def stale_if_sql(self) -> str:
+        return "FALSE"  # materialize computes the increment without a staleness predicate
+
+
+PARAMS: dict[Query, type[Params]] = {
+    Query.CREATE: Params, Query.EXTEND: ExtendParams, Query.CURRENT: ReadParams,
+    Query.EXPECTED: Params, Query.RESOLVE: IncrementParams, Query.NEW: IncrementParams,
+    Query.STALE: IncrementParams, Query.ORPHANED: IncrementParams, Query.STATUS: IncrementParams,
+    Query.INSERT: WriteParams, Query.SOFT_DELETE: DeleteParams, Query.HARD_DELETE: DeleteParams,
+    Query.MATERIALIZE: MaterializeParams, Query.MATERIALIZE_CHECKS: MaterializeParams,
+    Query.RETIRE_ORPHANED: MaterializeParams, Query.INVALID_VERSIONS: Params,
+}
+
+
+def params_for(query: Query, params: Params | None) -> Params:
+    """The query's parameters, defaulted; a parameter object of another query is a bug."""
+    kind = PARAMS[query]
+    if params is None:
+        return kind()
+    if type(params) is not kind:
+        raise TypeError(f"query {query.value} takes {kind.__name__}, not {type(params).__name__}")
+    return params
