@@ -60,11 +60,6 @@ class FieldModel:
     input: str | None          # roots: the input-version column
 
     @property
-    def current(self) -> str:
-        """The current row's provenance of this field, next to the expected one in `joined`."""
-        return f"sqlxy_current__{self.key}"
-
-    @property
     def changed(self) -> str:
         """1 when the expected and current provenance of this field differ (`joined`)."""
         return f"sqlxy_changed__{self.key}"

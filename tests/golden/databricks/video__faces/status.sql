@@ -93,7 +93,11 @@ WITH upstream_0 AS (
   SELECT
     e.*,
     c.`video_chunk_id` AS `sqlxy_current_1`,
-    c.`sqlxy_provenance__faces` AS `sqlxy_current__faces`,
+    CASE
+      WHEN e.`sqlxy_provenance__faces` IS DISTINCT FROM c.`sqlxy_provenance__faces`
+      THEN 1
+      ELSE 0
+    END AS `sqlxy_changed__faces`,
     COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
     COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
     COALESCE(c.sqlxy_stale_if, 0) AS sqlxy_predicate
@@ -115,19 +119,12 @@ WITH upstream_0 AS (
     MD5(`sqlxy_provenance__faces`) AS `sqlxy_provenance`,
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
-      THEN SUBSTRING(
-        CASE
-          WHEN `sqlxy_provenance__faces` IS DISTINCT FROM `sqlxy_current__faces`
-          THEN ',faces'
-          ELSE ''
-        END,
-        2
-      )
+      THEN SUBSTRING(CASE WHEN `sqlxy_changed__faces` = 1 THEN ',faces' ELSE '' END, 2)
     END AS sqlxy_stale_fields,
     CASE
       WHEN sqlxy_in_current = 0 OR sqlxy_in_expected = 0
       THEN NULL
-      WHEN `sqlxy_provenance__faces` IS DISTINCT FROM `sqlxy_current__faces`
+      WHEN `sqlxy_changed__faces` = 1
       THEN 'provenance'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
@@ -135,7 +132,7 @@ WITH upstream_0 AS (
   WHERE
     sqlxy_in_current = 0
     OR sqlxy_in_expected = 0
-    OR `sqlxy_provenance__faces` IS DISTINCT FROM `sqlxy_current__faces`
+    OR `sqlxy_changed__faces` = 1
     OR sqlxy_predicate = 1
 )
 SELECT

@@ -63,8 +63,16 @@ WITH expected_fields AS (
   SELECT
     e.*,
     c."video_id" AS "sqlxy_current_1",
-    c."sqlxy_provenance__audio" AS "sqlxy_current__audio",
-    c."sqlxy_provenance__frames" AS "sqlxy_current__frames",
+    CASE
+      WHEN e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__audio",
+    CASE
+      WHEN e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__frames",
     COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
     COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
     COALESCE(c.sqlxy_stale_if, 0) AS sqlxy_predicate
@@ -89,23 +97,14 @@ WITH expected_fields AS (
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
       THEN SUBSTRING(
-        CASE
-          WHEN "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
-          THEN ',audio'
-          ELSE ''
-        END || CASE
-          WHEN "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
-          THEN ',frames'
-          ELSE ''
-        END,
+        CASE WHEN "sqlxy_changed__audio" = 1 THEN ',audio' ELSE '' END || CASE WHEN "sqlxy_changed__frames" = 1 THEN ',frames' ELSE '' END,
         2
       )
     END AS sqlxy_stale_fields,
     CASE
       WHEN sqlxy_in_current = 0 OR sqlxy_in_expected = 0
       THEN NULL
-      WHEN "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
-      OR "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
+      WHEN "sqlxy_changed__audio" = 1 OR "sqlxy_changed__frames" = 1
       THEN 'provenance'
       ELSE 'predicate'
     END AS sqlxy_stale_reason
@@ -113,8 +112,8 @@ WITH expected_fields AS (
   WHERE
     sqlxy_in_current = 0
     OR sqlxy_in_expected = 0
-    OR "sqlxy_provenance__audio" IS DISTINCT FROM "sqlxy_current__audio"
-    OR "sqlxy_provenance__frames" IS DISTINCT FROM "sqlxy_current__frames"
+    OR "sqlxy_changed__audio" = 1
+    OR "sqlxy_changed__frames" = 1
     OR sqlxy_predicate = 1
 )
 SELECT

@@ -187,8 +187,26 @@ WITH upstream_0 AS (
   SELECT
     e.*,
     c."video_id" AS "sqlxy_current_1",
-    c."sqlxy_provenance__audio" AS "sqlxy_current__audio",
-    c."sqlxy_provenance__frames" AS "sqlxy_current__frames",
+    CASE
+      WHEN NOT (
+        e."sqlxy_provenance__audio" = c."sqlxy_provenance__audio"
+        OR (
+          e."sqlxy_provenance__audio" IS NULL AND c."sqlxy_provenance__audio" IS NULL
+        )
+      )
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__audio",
+    CASE
+      WHEN NOT (
+        e."sqlxy_provenance__frames" = c."sqlxy_provenance__frames"
+        OR (
+          e."sqlxy_provenance__frames" IS NULL AND c."sqlxy_provenance__frames" IS NULL
+        )
+      )
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__frames",
     COALESCE(e.sqlxy_present, 0) AS sqlxy_in_expected,
     COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
     COALESCE(c.sqlxy_children, 0) AS sqlxy_current_children,
@@ -213,41 +231,12 @@ WITH upstream_0 AS (
     MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames") AS "sqlxy_provenance",
     CASE
       WHEN sqlxy_in_current = 1 AND sqlxy_in_expected = 1
-      THEN SUBSTRING(CASE
-        WHEN NOT (
-          "sqlxy_provenance__audio" = "sqlxy_current__audio"
-          OR (
-            "sqlxy_provenance__audio" IS NULL AND "sqlxy_current__audio" IS NULL
-          )
-        )
-        THEN ',audio'
-        ELSE ''
-      END || CASE
-        WHEN NOT (
-          "sqlxy_provenance__frames" = "sqlxy_current__frames"
-          OR (
-            "sqlxy_provenance__frames" IS NULL AND "sqlxy_current__frames" IS NULL
-          )
-        )
-        THEN ',frames'
-        ELSE ''
-      END FROM 2)
+      THEN SUBSTRING(CASE WHEN "sqlxy_changed__audio" = 1 THEN ',audio' ELSE '' END || CASE WHEN "sqlxy_changed__frames" = 1 THEN ',frames' ELSE '' END FROM 2)
     END AS sqlxy_stale_fields,
     CASE
       WHEN sqlxy_in_current = 0 OR sqlxy_in_expected = 0
       THEN NULL
-      WHEN NOT (
-        "sqlxy_provenance__audio" = "sqlxy_current__audio"
-        OR (
-          "sqlxy_provenance__audio" IS NULL AND "sqlxy_current__audio" IS NULL
-        )
-      )
-      OR NOT (
-        "sqlxy_provenance__frames" = "sqlxy_current__frames"
-        OR (
-          "sqlxy_provenance__frames" IS NULL AND "sqlxy_current__frames" IS NULL
-        )
-      )
+      WHEN "sqlxy_changed__audio" = 1 OR "sqlxy_changed__frames" = 1
       THEN 'provenance'
       WHEN sqlxy_children <> sqlxy_current_children
       THEN 'children'
@@ -257,18 +246,8 @@ WITH upstream_0 AS (
   WHERE
     sqlxy_in_current = 0
     OR sqlxy_in_expected = 0
-    OR NOT (
-      "sqlxy_provenance__audio" = "sqlxy_current__audio"
-      OR (
-        "sqlxy_provenance__audio" IS NULL AND "sqlxy_current__audio" IS NULL
-      )
-    )
-    OR NOT (
-      "sqlxy_provenance__frames" = "sqlxy_current__frames"
-      OR (
-        "sqlxy_provenance__frames" IS NULL AND "sqlxy_current__frames" IS NULL
-      )
-    )
+    OR "sqlxy_changed__audio" = 1
+    OR "sqlxy_changed__frames" = 1
     OR sqlxy_children <> sqlxy_current_children
     OR sqlxy_predicate = 1
 )
