@@ -16,9 +16,19 @@ import sqlglot
 from sqlxy import dialects
 from sqlxy.compiler.build import build_model
 from sqlxy.compiler.model import FeatureModel
-from sqlxy.compiler.queries import (NOW_UTC, PARAMS, DeleteParams, ExtendParams, IncrementParams,
-                                    MaterializeParams, Params, Query, ReadParams, WriteParams,
-                                    params_for)
+from sqlxy.compiler.queries import (
+    NOW_UTC,
+    PARAMS,
+    DeleteParams,
+    ExtendParams,
+    IncrementParams,
+    MaterializeParams,
+    Params,
+    Query,
+    ReadParams,
+    WriteParams,
+    params_for,
+)
 from sqlxy.compiler.templates import environment
 from sqlxy.config import Config
 from sqlxy.errors import SqlxyError

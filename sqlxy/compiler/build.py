@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sqlxy.compiler.model import (SAMPLES_RELATION, Column, DepModel, FeatureModel, FieldModel,
-                                  GenerateModel, data_version_alias, data_version_column,
-                                  provenance_column, samples_relation)
+from sqlxy.compiler.model import (
+    SAMPLES_RELATION,
+    Column,
+    DepModel,
+    FeatureModel,
+    FieldModel,
+    GenerateModel,
+    data_version_alias,
+    data_version_column,
+    provenance_column,
+    samples_relation,
+)
 from sqlxy.compiler.sqlparts import coalesced, column, digest_expr, hash_expr, table_expr
 from sqlxy.config import Config
 from sqlxy.dialects import SOURCE

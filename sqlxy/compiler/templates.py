@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
-
-from collections.abc import Iterable
-
 from sqlglot import exp
 
 from sqlxy.compiler.sqlparts import ident, literal
