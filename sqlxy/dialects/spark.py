@@ -30,7 +30,11 @@ def _at_time_zone(self: Spark.Generator, expression: exp.AtTimeZone) -> str:
 
 
 def expand_delete(statement: exp.Delete) -> list[exp.Expression]:
-    """DELETE FROM t WHERE c → copy the rows to keep, overwrite t with them, drop the copy."""
+    """DELETE FROM t WHERE c → copy the rows to keep, overwrite t with them, drop the copy.
+
+    The copy is created without IF NOT EXISTS and never dropped first: when it already exists, a
+    previous delete was cut short and the copy may hold the only rows left (INSERT OVERWRITE
+    removes the old files before it writes), so the delete fails instead of dropping them."""
     table = statement.this
     kept = exp.table_(exp.to_identifier(f"{table.name}__sqlxy_kept", quoted=True),
                       db=exp.to_identifier(table.db, quoted=True) if table.db else None)
@@ -43,10 +47,9 @@ def expand_delete(statement: exp.Delete) -> list[exp.Expression]:
     parquet = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
     drop = exp.Drop(tables=[kept.copy()], kind="TABLE", exists=True)
     return [
-        drop,
         exp.Create(this=kept.copy(), kind="TABLE", expression=keep, properties=parquet),
         exp.Insert(this=table.copy(), expression=exp.select("*").from_(kept.copy()), overwrite=True),
-        drop.copy(),
+        drop,
     ]
 
 

@@ -1,6 +1,4 @@
 -- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template hard_delete.sql.j2 · dialect spark
-DROP TABLE IF EXISTS `video__chunk__sqlxy_kept`;
-
 CREATE TABLE `video__chunk__sqlxy_kept`
 USING PARQUET AS
 SELECT

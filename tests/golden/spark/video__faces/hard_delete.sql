@@ -1,6 +1,4 @@
 -- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template hard_delete.sql.j2 · dialect spark
-DROP TABLE IF EXISTS `video__faces__sqlxy_kept`;
-
 CREATE TABLE `video__faces__sqlxy_kept`
 USING PARQUET AS
 SELECT

@@ -1,6 +1,4 @@
 -- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template hard_delete.sql.j2 · dialect spark
-DROP TABLE IF EXISTS `video__raw__sqlxy_kept`;
-
 CREATE TABLE `video__raw__sqlxy_kept`
 USING PARQUET AS
 SELECT
