@@ -8,21 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlxy.engines import ENGINES, Engine
 from sqlxy.errors import SpecError
 from sqlxy.spec.load import LineDict, load_yaml
 
 CONFIG_FILE = "sqlxy.yaml"
 HASHES = {"md5": 32, "sha256": 64}
-#: The settings each engine reads (`store/duckdb.py`, `postgres.py`, `clickhouse.py`, `spark.py`),
-#: as (text settings, mapping settings). Any other is refused: a typo (`pth:`) would otherwise send
-#: the data silently to the default database.
-TARGET_SETTINGS: dict[str, tuple[set[str], set[str]]] = {
-    "duckdb": ({"path"}, {"config"}),
-    "postgres": ({"dsn"}, set()),
-    "clickhouse": ({"path", "url"}, set()),
-    "spark": ({"master", "remote", "path"}, {"conf"}),
-}
-TARGET_TYPES = set(TARGET_SETTINGS)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _KNOWN_KEYS = {"name", "features", "hash", "hash_length", "schema", "table_prefix", "targets",
                "default_target"}
@@ -119,27 +110,26 @@ def _target_problem(targets: Any) -> str | None:
         return "targets must be a non-empty mapping of name → settings"
     for name, settings in targets.items():
         if not isinstance(settings, dict) or not isinstance(settings.get("type"), str) \
-                or settings["type"] not in TARGET_TYPES:
-            return f"target '{name}' needs type: one of {', '.join(sorted(TARGET_TYPES))}"
+                or settings["type"] not in ENGINES:
+            return f"target '{name}' needs type: one of {', '.join(sorted(ENGINES))}"
     return None
 
 
 def _check_target_settings(targets: dict[str, Any]) -> None:
-    """Every setting of every target is one its engine reads, of the shape it reads."""
+    """Every setting of every target is one its engine reads (`sqlxy.engines`), of the shape it reads."""
     for name, settings in targets.items():
-        texts, mappings = TARGET_SETTINGS[settings["type"]]
         for key, value in settings.items():
-            problem = _setting_problem(settings["type"], key, value, texts, mappings)
+            problem = _setting_problem(ENGINES[settings["type"]], key, value)
             if problem:
                 line = settings.line_of(key) if isinstance(settings, LineDict) else None
                 raise SpecError(f"target '{name}'{problem}", CONFIG_FILE, line or None)
 
 
-def _setting_problem(kind: str, key: str, value: Any, texts: set[str], mappings: set[str]) -> str | None:
-    if key != "type" and key not in texts | mappings:
-        return f" has unknown setting '{key}' (known for {kind}: {', '.join(sorted(texts | mappings))})"
-    if key in texts and value is not None and not isinstance(value, str):
+def _setting_problem(engine: Engine, key: str, value: Any) -> str | None:
+    if key != "type" and key not in engine.settings:
+        return f" has unknown setting '{key}' (known for {engine.type}: {', '.join(sorted(engine.settings))})"
+    if key in engine.texts and value is not None and not isinstance(value, str):
         return f": {key} must be a string, got {value!r}"
-    if key in mappings and value is not None and not isinstance(value, dict):
+    if key in engine.mappings and value is not None and not isinstance(value, dict):
         return f": {key} must be a mapping of option → value, got {value!r}"
     return None

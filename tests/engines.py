@@ -10,11 +10,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+
+from sqlxy.engines import ENGINES as REGISTRY
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -108,7 +111,8 @@ def postgres_database(admin_dsn: str) -> str:
     return admin_dsn.replace("dbname=postgres", f"dbname={name}")
 
 
-ENGINES = ["duckdb", "postgres", "clickhouse", "spark"]
+#: Every target type sqlxy runs (`sqlxy.engines`): each needs a builder in `TARGETS` below.
+ENGINES = list(REGISTRY)
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +140,7 @@ def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
     """The sqlxy.yaml settings for `engine` in a fresh, empty database: targets, default_target, and a
     schema of its own where the engine is shared by the whole test session (Spark)."""
-    target = _target(engine, request, tmp_path)
+    target = TARGETS[engine](request, tmp_path)
     config: dict[str, object] = {"targets": {"it": target}, "default_target": "it"}
     if engine == "spark":
         import uuid
@@ -145,22 +149,30 @@ def target_config(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -
     return config
 
 
-def _target(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    if engine == "duckdb":
-        return {"type": "duckdb", "path": str(tmp_path / "engine.duckdb")}
-    if engine == "postgres":
-        return {"type": "postgres", "dsn": postgres_database(request.getfixturevalue("postgres_dsn"))}
-    if engine == "clickhouse":
-        try:
-            import chdb  # noqa: F401
-        except ImportError:
-            unavailable("chdb is not installed: pip install 'sqlxy[clickhouse]'")
-        return {"type": "clickhouse", "path": str(tmp_path / "chdb")}
-    if engine == "spark":
-        request.getfixturevalue("spark_session")
-        return {"type": "spark", "master": "local[2]"}
-    raise ValueError(engine)
+def _duckdb(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    return {"type": "duckdb", "path": str(tmp_path / "engine.duckdb")}
 
+
+def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    return {"type": "postgres", "dsn": postgres_database(request.getfixturevalue("postgres_dsn"))}
+
+
+def _clickhouse(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    try:
+        import chdb  # noqa: F401
+    except ImportError:
+        unavailable("chdb is not installed: pip install 'sqlxy[clickhouse]'")
+    return {"type": "clickhouse", "path": str(tmp_path / "chdb")}
+
+
+def _spark(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    request.getfixturevalue("spark_session")
+    return {"type": "spark", "master": "local[2]"}
+
+
+#: The settings of a fresh, empty database per engine; `test_targets` holds these keys to the registry.
+TARGETS: dict[str, Callable[[pytest.FixtureRequest, Path], dict[str, object]]] = {
+    "duckdb": _duckdb, "postgres": _postgres, "clickhouse": _clickhouse, "spark": _spark}
 
 
 def run_native(store: object, sql: str) -> None:
@@ -169,3 +181,11 @@ def run_native(store: object, sql: str) -> None:
 
     for statement in transpile(sql, store.adapter.dialect):  # type: ignore[attr-defined]
         store.adapter.execute(statement)  # type: ignore[attr-defined]
+
+
+def fetch_native(store: object, sql: str) -> pa.Table:
+    """The rows of one source-dialect query on the store's engine."""
+    from sqlxy.compiler import transpile
+
+    (statement,) = transpile(sql, store.adapter.dialect)  # type: ignore[attr-defined]
+    return store.adapter.fetch_arrow(statement)  # type: ignore[attr-defined]

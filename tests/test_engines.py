@@ -1,19 +1,24 @@
 """The store's operations on every executing engine: deletes, orphans, predicates, status, push,
-materialize from a source table, re-chunking, evolving specs."""
+materialize from a source table, re-chunking, evolving specs; each capability flag against what the
+engine really does, and a materialize cut short."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 import sqlxy
+from sqlxy.compiler import transpile
 from sqlxy.compiler.sqlparts import table_ref
+from sqlxy.errors import SqlxyError
 
 from .conftest import SEED_VIDEOS, write_features
-from .engines import postgres_dsn, run_native, spark_session  # noqa: F401  (fixtures)
+from .engines import fetch_native, postgres_dsn, run_native, spark_session  # noqa: F401  (fixtures)
 
 
 def _populate(store: sqlxy.Store) -> None:
@@ -46,6 +51,8 @@ def test_hard_delete_removes_every_row_of_the_samples(store: sqlxy.Store) -> Non
     store.delete("video/faces", "video_chunk_id LIKE 'v1_%'")
     assert store.read("video/faces", include_deleted=True).num_rows == 13
     assert store.delete("video/faces", "video_chunk_id LIKE 'v1_%'", hard=True) == 6  # 3 rows + 3 tombstones
+    one_statement = len(transpile("DELETE FROM t WHERE x", store.adapter.dialect)) == 1  # Spark: four
+    assert store.commits[-1].atomic is (store.adapter.SUPPORTS_TRANSACTIONS or one_statement)
     assert store.read("video/faces", include_deleted=True).num_rows == 10
     assert store.resolve("video/faces").new.num_rows == 3
 
@@ -71,10 +78,9 @@ def test_stale_if_status_and_push(store: sqlxy.Store) -> None:
                                      "waiting_on": []}
     assert status["video/raw"]["rows"] == 3 and status["video/raw"]["new"] is None
     assert store.push() is True and store.push() is False
-    history = store.adapter.fetch_arrow(store._native(
-        f"SELECT * FROM {table_ref('sqlxy_graph_history', store.project.config.schema)}"))
+    history = fetch_native(store, f"SELECT * FROM {table_ref('sqlxy_graph_history', store.config.schema)}")
     assert sorted(history["feature_key"].to_pylist()) == ["video/chunk", "video/faces", "video/raw"]
-    assert set(history["project_version"].to_pylist()) == {store.project.versions.project}
+    assert set(history["project_version"].to_pylist()) == {store.versions.project}
 
 
 def test_rewrite_keeps_created_at(store: sqlxy.Store) -> None:
@@ -100,7 +106,7 @@ def test_materialize_root_from_a_source_table(engine_dir: Path) -> None:
     shutil.rmtree(engine_dir / "features")
     write_features(engine_dir, {"clip.yaml": SOURCED})
     with sqlxy.load_project(engine_dir).store() as store:
-        schema = store.project.config.schema
+        schema = store.config.schema
         table = f"{schema}.raw_clips" if schema else "raw_clips"
         if schema:
             run_native(store, f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -126,5 +132,70 @@ def test_added_field_extends_the_table(engine_dir: Path) -> None:
         stale = store.resolve("video/faces").stale
         assert stale.num_rows == 13
         assert {tuple(f) for f in stale["sqlxy_stale_fields"].to_pylist()} == {("boxes",)}
-        columns = store.adapter.columns("video__faces", store.project.config.schema)
+        columns = store.adapter.columns("video__faces", store.config.schema)
         assert "sqlxy_provenance__boxes" in columns and "sqlxy_data_version__boxes" in columns
+
+
+# -- capabilities: each flag holds what the engine really does -----------------------------------
+
+def test_supports_transactions_is_what_the_engine_does(store: sqlxy.Store) -> None:
+    schema = store.config.schema
+    table = table_ref("sqlxy_probe", schema)
+    if schema:
+        run_native(store, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    run_native(store, f"CREATE TABLE {table} (n INTEGER)")
+    if store.adapter.SUPPORTS_TRANSACTIONS:  # a rolled-back insert leaves nothing, a committed one lands
+        with pytest.raises(RuntimeError), store.adapter.transaction():
+            run_native(store, f"INSERT INTO {table} VALUES (1)")
+            raise RuntimeError
+        assert fetch_native(store, f"SELECT * FROM {table}").num_rows == 0
+        with store.adapter.transaction():
+            run_native(store, f"INSERT INTO {table} VALUES (2)")
+        assert fetch_native(store, f"SELECT * FROM {table}").num_rows == 1
+    else:  # the engine refuses a transaction, and so does the adapter rather than pretend
+        with pytest.raises(SqlxyError):
+            store.adapter.execute("BEGIN TRANSACTION")
+        with pytest.raises(NotImplementedError):
+            store.adapter.transaction()
+
+
+def _interrupt_at(store: sqlxy.Store, monkeypatch: pytest.MonkeyPatch, insert: int) -> None:
+    """Ctrl-C as the store's `insert`-th INSERT statement starts (1: the first)."""
+    execute: Callable[[str], None] = store.adapter.execute
+    seen = []
+
+    def interrupted(sql: str) -> None:
+        if "INSERT INTO" in sql.upper():
+            seen.append(sql)
+            if len(seen) == insert:
+                raise KeyboardInterrupt
+        execute(sql)
+
+    monkeypatch.setattr(store.adapter, "execute", interrupted)
+
+
+@pytest.mark.parametrize("insert", [1, 2])
+def test_materialize_cut_short_is_reported_and_completed_by_the_next(
+        store: sqlxy.Store, monkeypatch: pytest.MonkeyPatch, insert: int) -> None:
+    """A materialize that retires v2's chunks and writes v4's, stopped as its first (retire) or
+    second (insert) statement starts: with transactions nothing landed; without, what ran has
+    landed and says so. Either way the next materialize completes it."""
+    _populate(store)
+    store.delete("video/raw", "video_id = 'v2'")
+    v4 = SEED_VIDEOS.slice(0, 1).to_pylist()[0] | {"video_id": "v4", "duration_s": 25.0}
+    store.write("video/raw", store.resolve("video/raw", samples=[v4]).new)
+    _interrupt_at(store, monkeypatch, insert)
+    with pytest.raises(KeyboardInterrupt):
+        store.materialize("video/chunk")
+    monkeypatch.undo()
+    commit = store.commits[-1]
+    transactional = store.adapter.SUPPORTS_TRANSACTIONS
+    assert (commit.operation, commit.atomic) == ("materialize", transactional)
+    assert commit.state == ("rolled back" if transactional else "partial") and commit.landed is not True
+    v2_left = transactional or insert == 1  # else the retire statement ran before the stop
+    assert store.resolve("video/chunk").counts() == {"new": 1, "stale": 0, "orphaned": int(v2_left)}
+    assert store.materialize("video/chunk") == {"written": 3, "empty": 0, "retired": 5 if v2_left else 0}
+    assert store.commits[-1].state == "committed"
+    assert store.resolve("video/chunk").counts() == {"new": 0, "stale": 0, "orphaned": 0}
+    chunks = store.read("video/chunk")["video_chunk_id"].to_pylist()
+    assert sorted(chunks) == [*(f"v1_{i}" for i in range(3)), *(f"v3_{i}" for i in range(5)), "v4_0", "v4_1", "v4_2"]

@@ -18,8 +18,10 @@ from sqlxy.dialects import redshift as _redshift
 from sqlxy.dialects import snowflake as _snowflake
 from sqlxy.dialects import spark as _spark
 from sqlxy.dialects import trino as _trino
+from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError
 
+#: The dialect templates, store-built SQL and user snippets are written in (the one definition).
 SOURCE = "duckdb"
 
 _DIALECTS: dict[str, type[Dialect]] = {
@@ -33,7 +35,8 @@ _DIALECTS: dict[str, type[Dialect]] = {
     "databricks": _databricks.SqlxyDatabricks,
     "redshift": _redshift.SqlxyRedshift,
 }
-EXECUTABLE = ("duckdb", "postgres", "clickhouse", "spark")
+#: The dialects of the engines sqlxy runs (`sqlxy.engines`); the others are compiled only.
+EXECUTABLE = tuple(dict.fromkeys(engine.dialect for engine in ENGINES.values()))
 
 
 def names() -> list[str]:

@@ -1,17 +1,29 @@
-"""What the store needs from an engine: execute, fetch as Arrow, stage Arrow, transactions."""
+"""What the store needs from an engine: execute, fetch as Arrow, stage Arrow, and what it can do.
+
+Capabilities are declared as class flags (as SQLMesh's engine adapters do) and the store chooses
+its strategy from them, never from the engine's name:
+
+- `SUPPORTS_TRANSACTIONS`: `transaction()` makes several statements land together or not at all.
+  Without it, `transaction()` raises instead of pretending, and `commits.recorded` runs the
+  statements in their order and records the write as atomic only when it is one statement.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Protocol
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 import pyarrow as pa
 
 
 class Adapter(Protocol):
     dialect: str
-    transactional: bool  # a failed `transaction()` rolls back (else: each write is one statement)
+    SUPPORTS_TRANSACTIONS: ClassVar[bool]
+
+    @classmethod
+    def connect(cls, name: str, settings: dict[str, Any], root: Path, create: bool = True) -> Any:
+        """Open target `name`; `create=False`: create no database file that does not exist."""
 
     def execute(self, sql: str) -> None: ...
 
@@ -28,8 +40,8 @@ class Adapter(Protocol):
     def columns(self, table: str, schema: str | None) -> list[str] | None:
         """The table's column names, or None when it does not exist."""
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]: ...
+    def transaction(self) -> AbstractContextManager[None]:
+        """The statements run inside commit together; an exception rolls them back. Only where
+        `SUPPORTS_TRANSACTIONS`: elsewhere it raises NotImplementedError."""
 
     def close(self) -> None: ...
-

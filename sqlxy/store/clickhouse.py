@@ -1,21 +1,22 @@
 """ClickHouse: embedded through chDB (`path`), or a server through clickhouse-connect (`url`).
 
-ClickHouse has no multi-statement transactions. sqlxy keeps every write a single INSERT
-statement (tombstones of superseded children included), so a write lands whole or not at all;
-`materialize` runs several statements and is safe to rerun if one fails.
+ClickHouse has no multi-statement transactions (`SUPPORTS_TRANSACTIONS = False`). sqlxy keeps
+every write a single INSERT statement (tombstones of superseded children included), so a write
+lands whole or not at all; `materialize` runs two, ordered so that a rerun completes a run cut short
+between them (docs/design.md, "Engine capabilities").
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
 
 
@@ -30,7 +31,7 @@ def _naive_utc(table: pa.Table) -> pa.Table:
 
 class ClickHouseAdapter:
     dialect = "clickhouse"
-    transactional = False
+    SUPPORTS_TRANSACTIONS = False
 
     def __init__(self, query: Any, close: Any = None) -> None:
         self._query, self._close = query, close
@@ -38,14 +39,14 @@ class ClickHouseAdapter:
         self.execute("SET session_timezone = 'UTC'")
 
     @classmethod
-    def connect(cls, name: str, settings: dict[str, Any], root: Path) -> ClickHouseAdapter:
+    def connect(cls, name: str, settings: dict[str, Any], root: Path, create: bool = True) -> ClickHouseAdapter:
+        """`create` is not read: chDB keeps its data in a folder it creates when it opens."""
         if settings.get("url"):
             return cls._server(name, settings["url"])
         try:
             from chdb import session
         except ImportError:
-            raise TargetError(f"target '{name}' is embedded ClickHouse, but chdb is not installed: "
-                              "pip install 'sqlxy[clickhouse]'") from None
+            raise ENGINES["clickhouse"].not_installed(name) from None
         path = Path(settings.get("path", "target/chdb"))
         path = path if path.is_absolute() else root / path
         path.mkdir(parents=True, exist_ok=True)
@@ -60,8 +61,7 @@ class ClickHouseAdapter:
         try:
             import clickhouse_connect
         except ImportError:
-            raise TargetError(f"target '{name}' is a ClickHouse server, but clickhouse-connect is not "
-                              "installed: pip install 'sqlxy[clickhouse]'") from None
+            raise ENGINES["clickhouse"].not_installed(name, "a ClickHouse server", "clickhouse-connect") from None
         try:
             client = clickhouse_connect.get_client(dsn=url)
         except Exception as exc:
@@ -105,9 +105,10 @@ class ClickHouseAdapter:
                                  f"AND table = '{table}' ORDER BY position")
         return found.column(0).to_pylist() or None
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield  # no transactions: each write is one statement (see the module docstring)
+    def transaction(self) -> AbstractContextManager[None]:
+        """Refused rather than a no-op, which would make several statements look atomic; the store
+        reads SUPPORTS_TRANSACTIONS and never asks."""
+        raise NotImplementedError("ClickHouse has no multi-statement transactions")
 
     def close(self) -> None:
         if self._close is not None:

@@ -1,15 +1,20 @@
 """What a store's writes did, for a caller cut short (Ctrl-C): did the write land or not?
 
 Every write runs in `recorded`, which moves its `Commit` from "running" to "committed" once the
-engine committed. An exception on the way (KeyboardInterrupt included) leaves it "rolled back"
-when the engine rolls back a transaction, and "unknown" when the interruption came after the
-statements ran but before the commit was confirmed, or on an engine without transactions.
+engine committed. The strategy follows the adapter's `SUPPORTS_TRANSACTIONS`:
+
+- with transactions, the statements run in one; an exception while they run leaves the commit
+  "rolled back", one after they ran but before the commit was confirmed "unknown";
+- without, the statements run one by one in the order the store gives them. One statement lands
+  whole or not at all, so an exception leaves it "unknown"; several are not atomic
+  (`Commit.atomic` is False) and an exception leaves it "partial": the statements that ran have
+  landed, and the store orders them so that the next run completes the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 from sqlxy.store.adapter import Adapter
@@ -20,11 +25,13 @@ class Commit:
     operation: str            # write, materialize, delete, push
     feature: str | None
     rows: int | None = None   # rows written, when known
-    state: str = "running"    # running, committing, committed, rolled back, unknown
+    state: str = "running"    # running, committing, committed, rolled back, unknown, partial
+    atomic: bool = True       # lands whole or not at all: one transaction, or one statement
 
     @property
     def landed(self) -> bool | None:
-        """True once committed, False when nothing was written, None when that cannot be known."""
+        """True once committed, False when nothing was written, None when that cannot be known
+        (for a "partial" commit: some of it was written)."""
         if self.state == "committed":
             return True
         return False if self.state in ("running", "rolled back") else None
@@ -35,13 +42,27 @@ class Commit:
 
 
 @contextmanager
-def recorded(adapter: Adapter, commit: Commit) -> Iterator[Commit]:
-    """`adapter.transaction()` that keeps `commit.state` true at every point it can be stopped."""
+def recorded(adapter: Adapter, commit: Commit, statements: int = 1) -> Iterator[Commit]:
+    """Run the block's `statements` writes as atomically as the engine allows, keeping
+    `commit.state` true at every point it can be stopped."""
+    transactional = adapter.SUPPORTS_TRANSACTIONS
+    commit.atomic = transactional or statements == 1
     try:
-        with adapter.transaction():
+        with _transaction(adapter):
             yield commit
             commit.state = "committing"  # the adapter commits next; a stop from here is ambiguous
     except BaseException:
-        commit.state = "rolled back" if commit.state == "running" and adapter.transactional else "unknown"
+        commit.state = _stopped(commit, transactional)
         raise
     commit.state = "committed"
+
+
+def _transaction(adapter: Adapter) -> AbstractContextManager[None]:
+    """The adapter's transaction, or none where it has none (its `transaction()` would refuse)."""
+    return adapter.transaction() if adapter.SUPPORTS_TRANSACTIONS else nullcontext()
+
+
+def _stopped(commit: Commit, transactional: bool) -> str:
+    if commit.state == "running" and transactional:
+        return "rolled back"
+    return "unknown" if commit.atomic else "partial"

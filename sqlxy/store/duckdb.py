@@ -44,16 +44,23 @@ def is_interrupt(exc: BaseException) -> bool:
 
 class DuckDBAdapter:
     dialect = "duckdb"
-    transactional = True
+    SUPPORTS_TRANSACTIONS = True
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, owned: bool) -> None:
         self.connection, self.owned = connection, owned
         self._temp_tables: set[str] = set()
 
     @classmethod
-    def connect(cls, settings: dict[str, Any], root: Path, create: bool = True) -> DuckDBAdapter:
+    def connect(cls, name: str, settings: dict[str, Any], root: Path, create: bool = True) -> DuckDBAdapter:
         """`create=False`: a file that does not exist is not created; an empty in-memory database
         stands in for it (commands that only read see no tables)."""
+        try:
+            return cls._open(settings, root, create)
+        except TargetError as exc:  # name the target, as the other engines do
+            raise TargetError(f"target '{name}': {exc}") from None
+
+    @classmethod
+    def _open(cls, settings: dict[str, Any], root: Path, create: bool) -> DuckDBAdapter:
         path = shown = settings.get("path", "target/sqlxy.duckdb")  # shown: the file configured
         if path != ":memory:":
             full = Path(path) if Path(path).is_absolute() else root / path

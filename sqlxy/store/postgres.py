@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
 
 # type OID → Arrow type for results; anything else arrives as text
@@ -29,18 +31,18 @@ def _pg_type(arrow_type: pa.DataType) -> str:
 
 class PostgresAdapter:
     dialect = "postgres"
-    transactional = True
+    SUPPORTS_TRANSACTIONS = True
 
     def __init__(self, connection: Any, owned: bool) -> None:
         self.connection, self.owned = connection, owned
 
     @classmethod
-    def connect(cls, name: str, settings: dict[str, Any]) -> PostgresAdapter:
+    def connect(cls, name: str, settings: dict[str, Any], root: Path, create: bool = True) -> PostgresAdapter:
+        """`root`, `create`: a server database, neither a file of the project nor created here."""
         try:
             import psycopg
         except ImportError:
-            raise TargetError(f"target '{name}' is PostgreSQL, but psycopg is not installed: "
-                              "pip install 'sqlxy[postgres]'") from None
+            raise ENGINES["postgres"].not_installed(name) from None
         dsn = settings.get("dsn")
         if not dsn:
             raise TargetError(f"target '{name}' needs a dsn (e.g. dsn: \"${{SQLXY_PG_DSN}}\")")

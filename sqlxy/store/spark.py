@@ -2,18 +2,20 @@
 
 Tables are Parquet datasource tables in the session's catalog (a Hive metastore in the project's
 target/ folder for local sessions, so tables outlive the process). Spark has no multi-statement
-transactions: every write is one INSERT job, which Spark commits whole or not at all.
+transactions (`SUPPORTS_TRANSACTIONS = False`): every write is one INSERT job, which Spark commits
+whole or not at all, except `materialize` (two, ordered: docs/design.md, "Engine capabilities")
+and a hard delete (Parquet tables cannot DELETE: the dialect runs it as four statements).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
 
 
@@ -41,18 +43,18 @@ def _builder(settings: dict[str, Any], root: Path) -> Any:
 
 class SparkAdapter:
     dialect = "spark"
-    transactional = False
+    SUPPORTS_TRANSACTIONS = False
 
     def __init__(self, session: Any, owned: bool) -> None:
         self.session, self.owned = session, owned
 
     @classmethod
-    def connect(cls, name: str, settings: dict[str, Any], root: Path) -> SparkAdapter:
+    def connect(cls, name: str, settings: dict[str, Any], root: Path, create: bool = True) -> SparkAdapter:
+        """`create` is not read: the session's catalog and warehouse are Spark's to create."""
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise TargetError(f"target '{name}' is Spark, but pyspark is not installed: "
-                              "pip install 'sqlxy[spark]'") from None
+            raise ENGINES["spark"].not_installed(name) from None
         owned = SparkSession.getActiveSession() is None
         try:
             session = _builder(settings, root).getOrCreate()
@@ -100,9 +102,10 @@ class SparkAdapter:
             return None
         return self.session.table(f"`{database}`.`{table}`").columns
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield  # no transactions: each write is one INSERT job (see the module docstring)
+    def transaction(self) -> AbstractContextManager[None]:
+        """Refused rather than a no-op, which would make several statements look atomic; the store
+        reads SUPPORTS_TRANSACTIONS and never asks."""
+        raise NotImplementedError("Spark has no multi-statement transactions")
 
     def close(self) -> None:
         if self.owned:
