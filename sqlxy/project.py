@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlxy import dialects
+from sqlxy import dialects, selectors
 from sqlxy.compiler import Compiler
 from sqlxy.config import Config, load_config
 from sqlxy.errors import SpecError
 from sqlxy.graph import FeatureGraph
 from sqlxy.spec.definition import canonical_definition
 from sqlxy.spec.load import feature_files, read_documents
-from sqlxy.spec.model import MAX_NAME, FeatureSpec, parse_feature
+from sqlxy.spec.model import MAX_NAME, FeatureSpec
+from sqlxy.spec.parse import parse_feature
+from sqlxy.store import Store
+from sqlxy.store.engines import open_adapter, wrap_connection
 from sqlxy.versions import Versions, compute_versions
-
-if TYPE_CHECKING:
-    from sqlxy.store import Store
 
 MANIFEST_VERSION = 1
 
@@ -47,7 +47,7 @@ class Project:
         chosen = dialect_names or [dialects.SOURCE]
         for name in chosen:
             dialects.get(name)
-        keys = self.graph.select(select)
+        keys = selectors.select(self.graph, select)
         compiled: dict[str, dict[str, dict[str, str]]] = {k: {} for k in keys}
         for name in chosen:
             for key in keys:
@@ -89,10 +89,15 @@ class Project:
                 "hash": self.config.hash, "hash_length": self.config.hash_length,
                 "order": self.features, "features": features}
 
-    def store(self, target: str | None = None, connection: Any = None) -> Store:
-        from sqlxy.store import Store
-
-        return Store.open(self, target, connection)
+    def store(self, target: str | None = None, connection: Any = None, create: bool = True) -> Store:
+        """The store on a target of `sqlxy.yaml` (default: `default_target`), or on a `connection`
+        the caller holds (duckdb or psycopg; closing it stays the caller's job). `create=False` is
+        for commands that only read: a DuckDB file that does not exist yet is not created (the
+        store sees an empty in-memory database; nothing written to it persists)."""
+        if connection is not None:
+            return Store(self.compiler, wrap_connection(connection), "connection")
+        name, settings = self.config.target(target)
+        return Store(self.compiler, open_adapter(name, settings, self.root, create), name)
 
 
 def load_project(path: str | Path = ".") -> Project:

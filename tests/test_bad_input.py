@@ -35,7 +35,7 @@ def store(seed_store: sqlxy.Store) -> sqlxy.Store:
 
 
 def table_rows(store: sqlxy.Store, key: str) -> int:
-    table = store.project.table(key)
+    table = store.compiler.table_name(key)
     return store.adapter.fetch_arrow(f'SELECT COUNT(*) AS n FROM "{table}"')["n"][0].as_py()
 
 

@@ -23,7 +23,6 @@ import pytest
 
 import sqlxy
 from sqlxy.cli import console, main
-from sqlxy.store import Store
 
 from .conftest import REPO, SEED_VIDEOS
 from .engines import postgres_dsn, spark_session  # noqa: F401  (fixtures)
@@ -183,15 +182,17 @@ def test_ctrl_c_after_the_commit_says_it_landed(seed_dir: Path, todo: Path, caps
 def test_ctrl_c_inside_the_write_says_nothing_was_written(seed_dir: Path, todo: Path,
                                                           capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    run = Store.run
+    from sqlxy.store.duckdb import DuckDBAdapter
 
-    def interrupted_insert(self: Store, key: str, query: str, **params: Any) -> None:
-        run(self, key, query, **params)
-        if query == "insert":  # the rows are in, the transaction is not committed yet
+    execute = DuckDBAdapter.execute
+
+    def interrupted_insert(self: DuckDBAdapter, sql: str) -> None:
+        execute(self, sql)
+        if sql.startswith("INSERT"):  # the rows are in, the transaction is not committed yet
             raise KeyboardInterrupt
 
     capsys.readouterr()
-    monkeypatch.setattr(Store, "run", interrupted_insert)
+    monkeypatch.setattr(DuckDBAdapter, "execute", interrupted_insert)
     assert interrupted_main(["write", "video/raw", "--input", str(todo), "--project", str(seed_dir)]) == 130
     assert one_line(capsys.readouterr().err) == "interrupted; nothing was written\n"
     assert written_rows(seed_dir, "video__raw") == 0
@@ -202,7 +203,7 @@ def test_ctrl_c_before_any_write(seed_dir: Path, capsys: pytest.CaptureFixture[s
     def interrupt(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Store, "open", interrupt)
+    monkeypatch.setattr(sqlxy.Project, "store", interrupt)
     assert interrupted_main(["status", "--project", str(seed_dir)]) == 130
     assert one_line(capsys.readouterr().err) == "interrupted; nothing was written\n"
 

@@ -487,7 +487,7 @@ def test_emit_json_of_finite_values_is_unchanged(capsys: pytest.CaptureFixture[s
 def test_read_json_of_a_stored_infinity(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Rows written before this check (or by another tool) may hold inf: read --json stays JSON."""
     with sqlxy.load_project(seeded).store() as store:
-        table = store.project.table("video/raw")
+        table = store.compiler.table_name("video/raw")
         store.adapter.execute(f"UPDATE \"{table}\" SET duration_s = 'inf'::DOUBLE WHERE video_id = 'v1'")
     capsys.readouterr()
     assert main(["read", "video/raw", "--json", "--project", str(seeded)]) == 0

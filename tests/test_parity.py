@@ -28,7 +28,7 @@ HASH_COLUMNS = ("sqlxy_provenance", "sqlxy_data_version")
 
 def _hashes(store: sqlxy.Store, key: str) -> list[dict[str, object]]:
     rows = store.read(key).to_pylist()
-    ids = store.project.graph[key].spec.id_columns
+    ids = store.graph[key].spec.id_columns
     keep = [c for c in rows[0] if c.startswith(HASH_COLUMNS)] if rows else []
     return sorted(({**{i: r[i] for i in ids}, **{c: r[c] for c in keep}} for r in rows),
                   key=lambda r: [str(r[i]) for i in ids])
@@ -62,7 +62,7 @@ def test_other_walkthroughs(engine: str, name: str, request: pytest.FixtureReque
         _configure(folder, target, request)
     assert dict(example.walkthrough(engine_dir)) == dict(example.walkthrough(reference_dir))
     with sqlxy.load_project(engine_dir).store() as ours, sqlxy.load_project(reference_dir).store() as duck:
-        for key in ours.project.features:
+        for key in ours.graph.order:
             assert _hashes(ours, key) == _hashes(duck, key), key
 
 

@@ -187,7 +187,7 @@ def _sourced_project(engine_dir: Path, query: str | None = None) -> sqlxy.Projec
 ])
 def test_materialize_refuses_bad_source_rows(engine_dir: Path, rows: str, message: str) -> None:
     with _sourced_project(engine_dir).store() as store:
-        if store.project.config.schema:
+        if store.config.schema:
             pytest.skip("the source query names an unqualified table")
         run_native(store, f"CREATE TABLE raw_clips AS {rows}")
         with pytest.raises(InputError, match=message):
@@ -197,7 +197,7 @@ def test_materialize_refuses_bad_source_rows(engine_dir: Path, rows: str, messag
 
 def test_a_source_query_change_makes_the_root_stale(engine_dir: Path) -> None:
     with _sourced_project(engine_dir).store() as store:
-        if store.project.config.schema:
+        if store.config.schema:
             pytest.skip("the source query names an unqualified table")
         run_native(store, "CREATE TABLE raw_clips AS SELECT 'a' AS clip_id, 'A' AS title, 'x1' AS audio_sha "
                        "UNION ALL SELECT 'b', 'skip', 'x2'")

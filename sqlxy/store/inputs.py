@@ -98,3 +98,11 @@ def to_arrow(rows: Any) -> pa.Table:
         return pa.table(rows)
     raise InputError(f"cannot read rows from a {type(rows).__name__}: pass a pyarrow Table, a pandas "
                      "or polars DataFrame, a list of dicts, or a csv/json/jsonl/parquet path")
+
+
+def feature_rows(key: str, rows: Any) -> pa.Table:
+    """`to_arrow` whose errors name the feature the rows are for."""
+    try:
+        return to_arrow(rows)
+    except InputError as exc:
+        raise InputError(f"{key}: {exc}") from None

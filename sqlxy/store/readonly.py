@@ -7,19 +7,65 @@ a stand-in SELECT with the columns its spec describes, and the compiled query re
 
 from __future__ import annotations
 
+from typing import Any
+
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from sqlxy.compiler import system
 from sqlxy.dialects import SOURCE
+from sqlxy.store.conditions import checked_condition
+from sqlxy.store.runner import naming
+from sqlxy.store.tables import Tables
 
 
-def read_through(sql: str, stand_ins: dict[str, str], schema: str | None) -> str:
+def read(tables: Tables, key: str, include_deleted: bool = False, where: str | None = None) -> pa.Table:
+    """The current rows of a feature (with tombstones when `include_deleted`)."""
+    condition = checked_condition(tables.runner.compiler, key, where, "where") if where else None
+    with naming(key, "current"):
+        return tables.runner.adapter.fetch_arrow(
+            as_is(tables, key, "current", include_deleted=include_deleted, row_filter=condition))
+
+
+def as_is(tables: Tables, key: str, query: str, **params: Any) -> str:
+    """A read-only query in the target dialect that creates and alters nothing: a table it reads
+    (the feature's; its deps' too unless the query is `current`) that is missing, or lacks
+    columns a spec change added, is read through a stand-in."""
+    stand_ins = _stand_ins(tables, key, query)
+    if not stand_ins:
+        (statement,) = tables.runner.statements(key, query, **params)
+        return statement
+    return tables.runner.native(_read_through(tables, key, query, stand_ins, **params))
+
+
+def count_as_is(tables: Tables, key: str, query: str) -> int:
+    """The rows of a read-only query (see `as_is`)."""
+    stand_ins = _stand_ins(tables, key, query)
+    if stand_ins:
+        source = _read_through(tables, key, query, stand_ins)
+    else:
+        (source,) = tables.runner.compiler.statements(key, query, SOURCE)
+    return tables.runner.count(system.row_count(source, tables.runner.adapter.dialect))
+
+
+def _stand_ins(tables: Tables, key: str, query: str) -> dict[str, exp.Select]:
+    deps = [] if query == "current" else [dep.upstream for dep in tables.runner.compiler.graph[key].deps]
+    return {tables.name(k): select for k in [*deps, key] if (select := tables.stand_in(k))}
+
+
+def _read_through(tables: Tables, key: str, query: str, stand_ins: dict[str, exp.Select], **params: Any) -> str:
+    (source,) = tables.runner.compiler.statements(key, query, SOURCE, **params)
+    return read_through(source, stand_ins, tables.runner.schema)
+
+
+def read_through(sql: str, stand_ins: dict[str, exp.Select], schema: str | None) -> str:
     """`sql` (source dialect) with every reference to a table named in `stand_ins` (in `schema`)
     replaced by its SELECT, under the table's alias or name."""
     def swap(node: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.Table) or node.name not in stand_ins or (node.db or None) != schema:
             return node
         alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name, quoted=True))
-        return exp.Subquery(this=sqlglot.parse_one(stand_ins[node.name], read=SOURCE), alias=alias)
+        return exp.Subquery(this=stand_ins[node.name].copy(), alias=alias)
 
     return sqlglot.parse_one(sql, read=SOURCE).transform(swap).sql(SOURCE)

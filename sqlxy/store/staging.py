@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlxy.compiler.context import SYSTEM_TYPES, FeatureContext
-from sqlxy.compiler.sqlparts import ident, literal
+from sqlglot import exp
+
+from sqlxy.compiler.context import SYSTEM_TYPES, FeatureContext, FieldContext
+from sqlxy.dialects import SOURCE
 from sqlxy.dialects.duckdb import TYPES
 from sqlxy.errors import InputError
 from sqlxy.graph import FeatureNode
@@ -22,34 +24,51 @@ IGNORED_ON_WRITE = {"sqlxy_change", "sqlxy_stale_fields", "sqlxy_stale_reason"} 
 
 @dataclass(frozen=True)
 class Check:
-    label: str       # what the error says is wrong
-    condition: str   # SQL true for a bad row
-    shown: str       # SQL of the value shown as an example
+    label: str                 # what the error says is wrong
+    condition: exp.Expression  # true for a bad row
+    shown: exp.Expression      # the value shown as an example
 
 
 @dataclass(frozen=True)
 class Staging:
-    select: str              # typed rows, ready for the compiled templates
+    select: exp.Select          # typed rows, ready for the compiled templates
     checks: list[Check]
-    duplicate_ids: str       # SQL counting ids given more than once
+    duplicate_ids: exp.Select   # counts the ids given more than once, with an example
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _text(value: exp.Expression) -> exp.Cast:
+    return exp.cast(value, "VARCHAR", dialect=SOURCE)
+
+
+def _try_cast(value: exp.Expression, kind: str) -> exp.TryCast:
+    return exp.TryCast(this=value, to=exp.DataType.build(kind, dialect=SOURCE), safe=True)
+
+
+def _nested(value: exp.Expression) -> exp.Expression:
+    """True for a list, struct or map: not a scalar, whatever it prints as."""
+    return exp.RegexpLike(this=exp.Typeof(this=value), expression=exp.Literal.string(_NESTED_TYPE))
 
 
 def _type_check(name: str, kind: str) -> Check:
-    col, target = ident(name), TYPES[kind]
-    bad = f"{col} IS NOT NULL AND TRY_CAST({col} AS {target}) IS NULL"
+    col, target = _col(name), TYPES[kind]
+    bad: exp.Expression = exp.and_(col.is_(exp.null()).not_(), _try_cast(col, target).is_(exp.null()))
     if kind == "int":  # a float given for an int must be whole, not rounded
-        bad = f"{bad} OR TRY_CAST({col} AS DOUBLE) <> TRY_CAST({col} AS BIGINT)"
+        bad = exp.or_(bad, _try_cast(col, "DOUBLE").neq(_try_cast(col, "BIGINT")), wrap=False)
     if kind == "string":  # a list, struct or map is not text (only json holds them), whatever it prints as
-        bad = f"{bad} OR regexp_matches(typeof({col}), '{_NESTED_TYPE}')"
-    return Check(f"column '{name}' is not {kind}", f"({bad})", f"CAST({col} AS VARCHAR)")
+        bad = exp.or_(bad, _nested(col), wrap=False)
+    return Check(f"column '{name}' is not {kind}", exp.paren(bad), _text(col))
 
 
 def _finite_check(name: str) -> Check:
     """inf, -inf and nan (from `1e400`, `inf`, `nan` in a csv, or a float from a frame) are
     refused: engines store and print them unlike each other, and JSON has no such numbers."""
-    col = ident(name)
-    return Check(f"column '{name}' holds a non-finite float (inf, -inf or nan)",
-                 f"NOT isfinite(TRY_CAST({col} AS DOUBLE))", f"CAST({col} AS VARCHAR)")
+    col = _col(name)
+    finite = exp.Anonymous(this="isfinite", expressions=[_try_cast(col, "DOUBLE")])
+    return Check(f"column '{name}' holds a non-finite float (inf, -inf or nan)", exp.not_(finite), _text(col))
 
 
 def _value_checks(node: FeatureNode, present: set[str]) -> list[Check]:
@@ -63,13 +82,13 @@ _NESTED_TYPE = r"^(STRUCT|MAP|UNION)|\]$"
 
 
 def _token_check(name: str, required: bool) -> Check:
-    col = ident(name)
-    text = f"CAST({col} AS VARCHAR)"
-    bad = f"regexp_matches(typeof({col}), '{_NESTED_TYPE}') OR {text} = '' OR {text} LIKE '%|%'"
+    col = _col(name)
+    bad = [_nested(col), _text(col).eq(exp.Literal.string("")), _text(col).like(exp.Literal.string("%|%"))]
     if required:
-        bad = f"{col} IS NULL OR {bad}"
+        bad.insert(0, col.is_(exp.null()))
     what = "must be a non-empty version token (a scalar, without '|')"
-    return Check(f"column '{name}' {what}", f"({bad})", f"COALESCE({text}, 'NULL')")
+    return Check(f"column '{name}' {what}", exp.paren(exp.or_(*bad)),
+                 exp.func("COALESCE", _text(col), exp.Literal.string("NULL")))
 
 
 def _id_checks(node: FeatureNode, present: set[str], identity: tuple[str, ...] | None = None) -> list[Check]:
@@ -79,7 +98,8 @@ def _id_checks(node: FeatureNode, present: set[str], identity: tuple[str, ...] |
     missing = [c for c in required if c not in present]
     if missing:
         raise InputError(f"{node.key}: rows lack id column(s) {', '.join(missing)}")
-    return [Check(f"id column '{c}' is NULL", f"{ident(c)} IS NULL", "'NULL'") for c in required]
+    return [Check(f"id column '{c}' is NULL", _col(c).is_(exp.null()), exp.Literal.string("NULL"))
+            for c in required]
 
 
 def _check_names(node: FeatureNode, columns: list[str], allowed: set[str], what: str) -> None:
@@ -92,20 +112,22 @@ def _check_names(node: FeatureNode, columns: list[str], allowed: set[str], what:
                          f"(known: {', '.join(sorted(allowed - IGNORED_ON_WRITE))})")
 
 
-def _typed_user_columns(node: FeatureNode, present: set[str]) -> list[str]:
+def _typed_user_columns(node: FeatureNode, present: set[str]) -> list[exp.Expression]:
     out = []
     for name, kind in node.columns.items():
-        value = f"TRY_CAST({ident(name)} AS {TYPES[kind]})" if name in present else \
-            f"CAST(NULL AS {TYPES[kind]})"
-        out.append(f"{value} AS {ident(name)}")
+        value = _try_cast(_col(name), TYPES[kind]) if name in present else \
+            exp.cast(exp.null(), TYPES[kind], dialect=SOURCE)
+        out.append(exp.alias_(value, name, quoted=True))
     return out
 
 
-def _duplicates(node: FeatureNode, relation: str, identity: tuple[str, ...] | None = None) -> str:
+def _duplicates(node: FeatureNode, relation: str, identity: tuple[str, ...] | None = None) -> exp.Select:
     columns = identity or node.spec.id_columns
-    ids = ", ".join(ident(c) for c in columns)
-    return (f"SELECT COUNT(*) AS n, MIN(CAST({ident(columns[0])} AS VARCHAR)) AS example "
-            f"FROM (SELECT {ids} FROM {relation} GROUP BY {ids} HAVING COUNT(*) > 1) AS twice")
+    ids = [_col(c) for c in columns]
+    twice = exp.select(*ids).from_(exp.table_(relation, quoted=True)).group_by(*ids) \
+        .having(exp.Count(this=exp.Star()) > 1)
+    return exp.select(exp.alias_(exp.Count(this=exp.Star()), "n"),
+                      exp.alias_(exp.Min(this=_text(_col(columns[0]))), "example")).from_(twice.subquery("twice"))
 
 
 def empty_parents_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
@@ -132,41 +154,54 @@ def _one_version_source(node: FeatureNode, provenance: str, version: str | None,
 
 def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
                   run_id: str | None, identity: tuple[str, ...] | None = None) -> Staging:
-    """Typed rows for `insert.sql`: user columns, per-field provenance and data versions, run id.
-    `identity`: the columns that must be present, non-NULL and unique (default: the id columns)."""
+    """Typed rows for `insert.sql` read from `relation`: user columns, per-field provenance and
+    data versions, run id. `identity`: the columns that must be present, non-NULL and unique
+    (default: the id columns)."""
     present = set(columns)
     versions = node.spec.input_versions
     allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
     allowed |= set(ctx.field_column_names)
     _check_names(node, columns, allowed, "input")
     checks = _id_checks(node, present, identity) + _value_checks(node, present)
-    provenance = []
+    provenance: list[exp.Expression] = []
     for field in ctx.fields:
-        _one_version_source(node, field.prov_name, versions.get(field.key), present)
-        if field.prov_name in present:
-            checks.append(_token_check(field.prov_name, required=True))
-            provenance.append(f"CAST({field.prov} AS VARCHAR) AS {field.prov}")
-        elif node.is_root and versions[field.key] in present:
-            checks.append(_token_check(versions[field.key], required=True))
-            provenance.append(f"{field.expected} AS {field.prov}")
-        elif node.is_root:
-            raise InputError(f"{node.key}: rows need {field.prov_name} or the input-version column "
-                             f"'{versions[field.key]}' of field '{field.key}'")
-        else:
-            raise InputError(f"{node.key}: rows lack {field.prov_name}: pass the rows resolve returned "
-                             "(their provenance pins the inputs a sample was computed from)")
-        if field.dv_name in present:
-            checks.append(_token_check(field.dv_name, required=False))
-            provenance.append(f"CAST({field.dv} AS VARCHAR) AS {field.dv}")
-        else:
-            provenance.append(f"CAST(NULL AS VARCHAR) AS {field.dv}")
-    run = literal(run_id) if run_id else "CAST(NULL AS VARCHAR)"
-    select = ", ".join(_typed_user_columns(node, present) + provenance + [f"{run} AS sqlxy_run_id"])
-    return Staging(f"SELECT {select} FROM {relation}", checks, _duplicates(node, relation, identity))
+        provenance += _field_columns(node, field, present, checks)
+    run = exp.Literal.string(run_id) if run_id else exp.cast(exp.null(), "VARCHAR", dialect=SOURCE)
+    typed = [*_typed_user_columns(node, present), *provenance, exp.alias_(run, "sqlxy_run_id")]
+    return Staging(exp.select(*typed).from_(exp.table_(relation, quoted=True)), checks,
+                   _duplicates(node, relation, identity))
+
+
+def _field_columns(node: FeatureNode, field: FieldContext, present: set[str],
+                   checks: list[Check]) -> list[exp.Expression]:
+    """A field's provenance (given, or computed from a root's input version) and data version;
+    the checks of the token columns given are added to `checks`."""
+    versions = node.spec.input_versions
+    _one_version_source(node, field.prov_name, versions.get(field.key), present)
+    if field.prov_name in present:
+        checks.append(_token_check(field.prov_name, required=True))
+        provenance: exp.Expression = _text(_col(field.prov_name))
+    elif node.is_root and versions[field.key] in present:
+        checks.append(_token_check(versions[field.key], required=True))
+        provenance = exp.maybe_parse(field.expected, dialect=SOURCE)
+    elif node.is_root:
+        raise InputError(f"{node.key}: rows need {field.prov_name} or the input-version column "
+                         f"'{versions[field.key]}' of field '{field.key}'")
+    else:
+        raise InputError(f"{node.key}: rows lack {field.prov_name}: pass the rows resolve returned "
+                         "(their provenance pins the inputs a sample was computed from)")
+    if field.dv_name in present:
+        checks.append(_token_check(field.dv_name, required=False))
+        data_version: exp.Expression = _text(_col(field.dv_name))
+    else:
+        data_version = exp.cast(exp.null(), "VARCHAR", dialect=SOURCE)
+    return [exp.alias_(provenance, field.prov_name, quoted=True),
+            exp.alias_(data_version, field.dv_name, quoted=True)]
 
 
 def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging:
-    """Typed root samples for resolve: user columns and the input-version column of every field."""
+    """Typed root samples for resolve, read from `relation`: user columns and the input-version
+    column of every field."""
     present = set(columns)
     versions = node.spec.input_versions
     _check_names(node, columns, set(node.columns) | set(versions.values()), "samples")
@@ -177,14 +212,18 @@ def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Sta
     checks = _id_checks(node, present) + _value_checks(node, present)
     checks += [_token_check(v, required=True) for v in sorted(set(versions.values()))]
     typed = _typed_user_columns(node, present)
-    typed += [f"CAST({ident(v)} AS VARCHAR) AS {ident(v)}" for v in sorted(set(versions.values()))
+    typed += [exp.alias_(_text(_col(v)), v, quoted=True) for v in sorted(set(versions.values()))
               if v not in node.columns]
-    return Staging(f"SELECT {', '.join(typed)} FROM {relation}", checks, _duplicates(node, relation))
+    return Staging(exp.select(*typed).from_(exp.table_(relation, quoted=True)), checks,
+                   _duplicates(node, relation))
 
 
-def validation_query(checks: list[Check], relation: str) -> str:
-    parts = []
+def validation_query(checks: list[Check], relation: str) -> exp.Select:
+    """One pass over `relation`: per check, the rows it refuses and one example."""
+    parts: list[exp.Expression] = []
     for i, check in enumerate(checks):
-        parts.append(f"SUM(CASE WHEN {check.condition} THEN 1 ELSE 0 END) AS bad_{i}")
-        parts.append(f"MIN(CASE WHEN {check.condition} THEN {check.shown} END) AS example_{i}")
-    return f"SELECT {', '.join(parts)} FROM {relation}"
+        bad = exp.Case().when(check.condition.copy(), exp.Literal.number(1)).else_(exp.Literal.number(0))
+        parts.append(exp.alias_(exp.Sum(this=bad), f"bad_{i}"))
+        example = exp.Case().when(check.condition.copy(), check.shown.copy())
+        parts.append(exp.alias_(exp.Min(this=example), f"example_{i}"))
+    return exp.select(*parts).from_(exp.table_(relation, quoted=True))

@@ -1,0 +1,156 @@
+"""The commands of `sqlxy`: thin wrappers over Project and Store; output through `console`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Callable
+
+import pyarrow as pa
+
+from sqlxy import dialects, selectors
+from sqlxy.cli import console
+from sqlxy.errors import SqlxyError
+from sqlxy.project import Project, load_project
+from sqlxy.store import Store
+
+#: A command: parsed arguments in, exit code out.
+Command = Callable[[argparse.Namespace], int]
+
+
+def _project(args: argparse.Namespace) -> Project:
+    return load_project(args.project)
+
+
+def _store(args: argparse.Namespace, create: bool = True) -> Store:
+    """The target's store; `create=False` for commands that only read (no database file made)."""
+    store = _project(args).store(args.target, create=create)
+    args.stores.append(store)  # main's Ctrl-C line says what its writes did
+    return store
+
+
+def _working(args: argparse.Namespace, label: str) -> contextlib.AbstractContextManager[None]:
+    return console.progress(label, quiet=args.quiet)
+
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    project = _project(args)
+    manifest = project.compile_to_disk(args.dialect, args.select)
+    written = sum(len(q) for f in manifest["features"].values() for q in f["compiled"].values())
+    console.line(f"compiled {written} queries for {len(selectors.select(project.graph, args.select))} feature(s) "
+                 f"in {', '.join(args.dialect or [dialects.SOURCE])} → target/compiled, target/manifest.json")
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    project = _project(args)
+    data = project.versions.as_json()
+    if args.json:
+        console.emit_json(data)
+        return 0
+    console.line(f"project {project.config.name}: version {data['project_version']}")
+    rows = [{"feature": k, "version": v["version"], "field": f, "field version": fv,
+             "SQL definition": v["definition"]}
+            for k, v in data["features"].items() for f, fv in v["fields"].items()]
+    console.table(rows)
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from sqlxy.graph_render import render
+
+    project = _project(args)
+    console.line(render(project.graph, args.format, args.fields, project.versions.definitions))
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    with _store(args) as store, _working(args, f"resolving {args.feature}"):
+        increment = store.resolve(args.feature, samples=args.samples, stale_if=args.stale_if)
+    if args.out:
+        from sqlxy.store.outputs import write_rows_file
+
+        rows = increment.to_write()
+        write_rows_file(rows, args.out)
+        console.line(f"{args.feature}: wrote {rows.num_rows} rows to process to {args.out}")
+    if args.json:
+        console.emit_json({"feature": args.feature, "new": increment.new.to_pylist(),
+                           "stale": increment.stale.to_pylist(), "orphaned": increment.orphaned.to_pylist()})
+        return 0
+    if not args.out:
+        counts = increment.counts()
+        console.line(f"{args.feature}: {counts['new']} new, {counts['stale']} stale, "
+                     f"{counts['orphaned']} orphaned")
+        for name in ("new", "stale", "orphaned"):
+            rows: pa.Table = getattr(increment, name)
+            if rows.num_rows:
+                console.line(f"\n{name}:")
+                console.arrow_table(rows)
+    return 0
+
+
+def cmd_write(args: argparse.Namespace) -> int:
+    if args.input is None and args.empty_parents is None:
+        raise SqlxyError("write needs --input FILE (or --empty-parents FILE for an expansion)")
+    with _store(args) as store, _working(args, f"writing {args.feature}"):
+        count = store.write(args.feature, args.input, partial=args.partial, run_id=args.run_id,
+                            empty_parents=args.empty_parents)
+    console.line(f"{args.feature}: wrote {count} rows")
+    return 0
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    with _store(args, create=False) as store, _working(args, f"reading {args.feature}"):
+        rows = store.read(args.feature, include_deleted=args.include_deleted, where=args.where)
+    if args.json:
+        console.emit_json(rows.to_pylist())
+    else:
+        console.arrow_table(rows, limit=args.limit)
+    return 0
+
+
+def cmd_materialize(args: argparse.Namespace) -> int:
+    with _store(args) as store, _working(args, f"materializing {args.feature}"):
+        counts = store.materialize(args.feature, run_id=args.run_id)
+    console.line(f"{args.feature}: wrote {counts['written']} rows, retired {counts['retired']} orphaned")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _store(args, create=False) as store, _working(args, "computing status"):
+        rows = store.status()
+    if args.json:
+        console.emit_json(rows)
+    else:
+        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on"])
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from sqlxy.diff import diff_manifests, load_manifest
+
+    rows = diff_manifests(load_manifest(args.base), _project(args).manifest())
+    if args.json:
+        console.emit_json(rows)
+    elif rows:
+        console.table(rows)
+    else:
+        console.line("no changes")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with _store(args) as store, _working(args, f"deleting from {args.feature}"):
+        count = store.delete(args.feature, args.where, hard=args.hard)
+    verb = "removed" if args.hard else "soft-deleted (tombstones appended:"
+    console.line(f"{args.feature}: {verb} {count} rows{'' if args.hard else ')'}")
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        recorded = store.push()
+    version = store.versions.project
+    console.line(f"project version {version} " + ("recorded" if recorded else "was already recorded"))
+    return 0

@@ -1,0 +1,97 @@
+"""The command line of `sqlxy`: global options, one subcommand per command, usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import NoReturn
+
+from sqlxy import dialects
+from sqlxy.cli import commands
+from sqlxy.errors import SqlxyError
+
+
+class UsageError(SqlxyError):
+    """A command line argparse cannot parse: a user error like any other."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints its usage and exits 2, the code of internal errors; one line, exit 1
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """--project, --target and --quiet, before the command (with the defaults) and after it. After
+    it they default to SUPPRESS: a subcommand's default would overwrite a value given before."""
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--project", default=default(os.environ.get("SQLXY_PROJECT", ".")),
+                        help="project folder (default: current folder)")
+    parser.add_argument("--target", default=default(None),
+                        help="target name from sqlxy.yaml (default: default_target)")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                        help="no progress display on stderr (shown only when stderr is a terminal)")
+
+
+RUN_ID_HELP = "a label stored in sqlxy_run_id of every row written (e.g. your pipeline's run id)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _global_options(common, defaults=False)
+    parser = _Parser(prog="sqlxy", description="SQL-first incremental metadata for ML pipelines: "
+                     "per-field provenance computed inside the database.",
+                     epilog="--project, --target and --quiet go before or after the command. Exit codes: "
+                     "0 ok, 1 user error, 2 internal error, 130 interrupted, 141 output closed by its reader.")
+    _global_options(parser, defaults=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: commands.Command, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    p = add("compile", commands.cmd_compile, "write target/compiled/<dialect>/<table>/<query>.sql and manifest")
+    p.add_argument("--dialect", action="append", choices=dialects.names())
+    p.add_argument("--select", action="append", metavar="K", help="K, +K (with upstream), K+ (downstream)")
+    add("versions", commands.cmd_versions, "field, feature and project versions").add_argument("--json",
+                                                                                      action="store_true")
+    p = add("graph", commands.cmd_graph, "draw the lineage graph")
+    p.add_argument("--format", choices=["text", "mermaid", "dot", "json"], default="text")
+    p.add_argument("--fields", action="store_true", help="field-level edges")
+    p = add("resolve", commands.cmd_resolve, "new, stale and orphaned samples of a feature")
+    p.add_argument("feature")
+    p.add_argument("--samples", metavar="FILE", help="root samples (csv, json, jsonl, parquet)")
+    p.add_argument("--stale-if", metavar="SQL", help="also stale where this condition holds")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the increment as JSON")
+    output.add_argument("--out", metavar="FILE", help="write new+stale rows to FILE (csv/json/jsonl/parquet)")
+    p = add("write", commands.cmd_write, "append computed samples (atomic)")
+    p.add_argument("feature")
+    p.add_argument("--input", metavar="FILE", help="rows to write (csv, json, jsonl, parquet)")
+    p.add_argument("--empty-parents", metavar="FILE", help="expansion: rows resolve returned for parents "
+                   "that have no children (recorded as settled; their old children are retired)")
+    p.add_argument("--partial", action="store_true", help="expansion: do not retire missing siblings")
+    p.add_argument("--run-id", help=RUN_ID_HELP)
+    p = add("read", commands.cmd_read, "current rows of a feature")
+    p.add_argument("feature")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--include-deleted", action="store_true")
+    p.add_argument("--where", metavar="SQL")
+    p.add_argument("--limit", type=int, default=50)
+    p = add("materialize", commands.cmd_materialize, "compute a SQL-defined feature inside the database")
+    p.add_argument("feature")
+    p.add_argument("--run-id", help=RUN_ID_HELP)
+    add("status", commands.cmd_status, "per feature: rows, new, stale, orphaned").add_argument("--json",
+                                                                                      action="store_true")
+    p = add("diff", commands.cmd_diff, "changes against a base manifest")
+    p.add_argument("--base", required=True, metavar="MANIFEST")
+    p.add_argument("--json", action="store_true")
+    p = add("delete", commands.cmd_delete, "soft-delete (default) or hard-delete samples")
+    p.add_argument("feature")
+    p.add_argument("--where", required=True, metavar="SQL")
+    p.add_argument("--hard", action="store_true")
+    add("push", commands.cmd_push, "record the graph in sqlxy_graph_history")
+    return parser

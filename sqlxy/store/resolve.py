@@ -1,0 +1,72 @@
+"""resolve: the increment of a feature, with a root's samples staged for the compiled query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlxy.compiler.context import SAMPLES_RELATION
+from sqlxy.errors import InputError
+from sqlxy.store.adapter import Adapter
+from sqlxy.store.conditions import checked_condition
+from sqlxy.store.increment import Increment, split_changes
+from sqlxy.store.inputs import feature_rows
+from sqlxy.store.prepare import RAW_RELATION, prepare_rows
+from sqlxy.store.runner import Runner
+from sqlxy.store.staging import samples_staging
+from sqlxy.store.tables import Tables
+
+
+def resolve(tables: Tables, key: str, samples: Any = None, stale_if: str | None = None) -> Increment:
+    runner = tables.runner
+    predicate = checked_condition(runner.compiler, key, stale_if, "stale_if") if stale_if is not None else None
+    tables.ensure_lineage(key)
+    with _root_samples(runner, key, samples):
+        rows = runner.fetch(key, "resolve", stale_if=predicate)
+    return split_changes(rows, list(runner.compiler.graph[key].compare_keys))
+
+
+def check_input_versions(runner: Runner, key: str) -> None:
+    """A root's source gives a valid input version for every field of every row."""
+    bad = runner.fetch(key, "invalid_versions")
+    if bad.num_rows:
+        row = bad.slice(0, 1).to_pylist()[0]
+        raise InputError(f"{key}: source has {row['bad_rows']} row(s) whose input version for field "
+                         f"'{row['field']}' is empty, NULL or holds '|' (e.g. {row['example']!r})")
+
+
+def _root_samples(runner: Runner, key: str, samples: Any) -> _Staged:
+    """Stage a root feature's samples (or check its source) for the compiled queries."""
+    node = runner.compiler.graph[key]
+    if not node.is_root:
+        if samples is not None:
+            raise InputError(f"{key} is not a root feature: its samples come from its deps, so "
+                             "samples=... does not apply", param="samples")
+        return _Staged(runner.adapter, [])
+    has_source = node.spec.has_sql_source
+    if samples is None:
+        if not has_source:
+            raise InputError(f"{key} is a root feature without source.table or source.query: "
+                             "pass its samples (samples=...)", param="samples")
+        check_input_versions(runner, key)
+        return _Staged(runner.adapter, [])
+    if has_source:
+        raise InputError(f"{key} reads its samples from its source; do not pass samples=... too",
+                         param="samples")
+    table = feature_rows(key, samples)
+    staging = samples_staging(node, table.column_names, RAW_RELATION)
+    runner.adapter.stage(SAMPLES_RELATION, prepare_rows(table, staging, key, "samples"))
+    return _Staged(runner.adapter, [SAMPLES_RELATION])
+
+
+class _Staged:
+    """Unstages the relations a resolve staged when it is done."""
+
+    def __init__(self, adapter: Adapter, names: list[str]) -> None:
+        self.adapter, self.names = adapter, names
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self.names:
+            self.adapter.unstage(name)

@@ -1,0 +1,69 @@
+"""Runs compiled SQL on one engine: the compiler's statements for the adapter's dialect, errors
+named after the feature and query, and every write recorded in `commits`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import pyarrow as pa
+
+from sqlxy.compiler import Compiler, transpile
+from sqlxy.errors import InputError, SpecError, SqlxyError
+from sqlxy.store.adapter import Adapter
+from sqlxy.store.commits import Commit, recorded
+
+
+class Runner:
+    """What every job of the store shares: the compiler, the engine, the record of writes."""
+
+    def __init__(self, compiler: Compiler, adapter: Adapter) -> None:
+        self.compiler, self.adapter = compiler, adapter
+        self.commits: list[Commit] = []  # every write started, and whether it landed
+
+    @property
+    def schema(self) -> str | None:
+        return self.compiler.config.schema
+
+    def statements(self, key: str, query: str, **params: Any) -> list[str]:
+        return self.compiler.statements(key, query, self.adapter.dialect, **params)
+
+    def run(self, key: str, query: str, **params: Any) -> None:
+        with naming(key, query):
+            for statement in self.statements(key, query, **params):
+                self.adapter.execute(statement)
+
+    def fetch(self, key: str, query: str, **params: Any) -> pa.Table:
+        (statement,) = self.statements(key, query, **params)
+        with naming(key, query):
+            return self.adapter.fetch_arrow(statement)
+
+    def native(self, source_sql: str) -> str:
+        """Source-dialect SQL of one statement in the target dialect."""
+        (statement,) = transpile(source_sql, self.adapter.dialect)
+        return statement
+
+    def count(self, sql: str) -> int:
+        """The `n` of a `system.row_count` query already in the target dialect."""
+        return self.adapter.fetch_arrow(sql).column(0)[0].as_py()
+
+    def recorded(self, operation: str, key: str | None, rows: int | None = None,
+                 statements: int = 1) -> AbstractContextManager[Commit]:
+        """One write of `statements` statements, in one transaction where the engine has them (else
+        not atomic when several), recorded in `commits` (what landed, if cut short)."""
+        commit = Commit(operation, key, rows)
+        self.commits.append(commit)
+        return recorded(self.adapter, commit, statements)
+
+
+@contextmanager
+def naming(key: str, query: str) -> Iterator[None]:
+    """An engine's error names the feature and the query it ran, whose SQL holds the feature's own
+    (`filter`, `generate`, `source`): `video/chunk: materialize query: DuckDB rejected a query: ...`."""
+    try:
+        yield
+    except (InputError, SpecError):
+        raise
+    except SqlxyError as exc:
+        raise SqlxyError(f"{key}: {query} query: {exc}") from exc

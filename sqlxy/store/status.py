@@ -1,0 +1,41 @@
+"""status: per feature, its current rows and pending work, read without creating anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlxy import selectors
+from sqlxy.store.increment import CHANGES
+from sqlxy.store.readonly import as_is, count_as_is
+from sqlxy.store.runner import naming
+from sqlxy.store.tables import Tables
+
+
+def status(tables: Tables, keys: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per feature: current rows, new / stale / orphaned counts, and `waiting_on`: the upstream
+    features (direct or not) that have work pending, so this one will change once they run."""
+    graph = tables.runner.compiler.graph
+    rows = {key: _status(tables, key) for key in selectors.select(graph, keys)}
+    for key, row in rows.items():
+        waiting: set[str] = set()
+        for dep in graph[key].deps:
+            upstream = rows.get(dep.upstream) or _status(tables, dep.upstream)
+            if any(upstream[c] for c in CHANGES):
+                waiting.add(dep.upstream)
+            waiting |= set(upstream.get("waiting_on", []))
+        row["waiting_on"] = sorted(waiting)
+    return list(rows.values())
+
+
+def _status(tables: Tables, key: str) -> dict[str, Any]:
+    """One feature's rows and changes; the changes are None for a root whose samples the caller
+    gives (only a resolve with them can tell)."""
+    node = tables.runner.compiler.graph[key]
+    row: dict[str, Any] = {"feature": key, "rows": count_as_is(tables, key, "current")}
+    row |= dict.fromkeys(CHANGES)
+    if not node.is_root or node.spec.has_sql_source:
+        with naming(key, "status"):
+            changes = tables.runner.adapter.fetch_arrow(as_is(tables, key, "status")).to_pylist()
+        counts = {r["sqlxy_change"]: r["samples"] for r in changes}
+        row.update({c: counts.get(c, 0) for c in CHANGES})
+    return row

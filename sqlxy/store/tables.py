@@ -1,0 +1,68 @@
+"""The feature tables on the target: created, or extended by the columns a spec change added,
+before anything writes to them; and stood in for, without creating anything, when a read-only
+query meets one that is missing or incomplete (see `readonly.py`)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from sqlxy.compiler import system
+from sqlxy.compiler.context import FeatureContext
+from sqlxy.store.runner import Runner
+
+
+class Tables:
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self._ready: set[str] = set()  # tables known to hold every column of their spec
+
+    def name(self, key: str) -> str:
+        return self.runner.compiler.table_name(key)
+
+    def ensure(self, key: str) -> None:
+        """Create the feature table, or add the columns a spec change introduced."""
+        if key in self._ready:
+            return
+        adapter, schema = self.runner.adapter, self.runner.schema
+        if not self._ready and schema:
+            adapter.execute(system.create_schema(schema, adapter.dialect))
+        existing = adapter.columns(self.name(key), schema)
+        if existing is None:
+            self.runner.run(key, "create")
+        else:
+            wanted = self.runner.compiler.context(key).table_column_names
+            missing = tuple(c for c in wanted if c not in existing)
+            if missing:
+                self.runner.run(key, "extend", missing=missing)
+        self._ready.add(key)
+
+    def ensure_lineage(self, key: str) -> None:
+        """The feature's table and those of its deps, which its queries read."""
+        for dep in self.runner.compiler.graph[key].deps:
+            self.ensure(dep.upstream)
+        self.ensure(key)
+
+    def rows(self, key: str) -> int:
+        """Every row of the feature's table, history and tombstones included."""
+        return self.runner.count(system.table_rows(self.name(key), self.runner.schema, self.runner.adapter.dialect))
+
+    def stand_in(self, key: str) -> exp.Select | None:
+        """A source-dialect SELECT reading the feature table as its spec describes it (no rows when
+        it is missing, NULL in columns it lacks), or None when the table is complete."""
+        if key in self._ready:
+            return None
+        existing = self.runner.adapter.columns(self.name(key), self.runner.schema)
+        context = self.runner.compiler.context(key)
+        if existing is None:
+            return system.missing_table(_typed(context))
+        missing = tuple(c for c in context.table_column_names if c not in existing)
+        if not missing:
+            self._ready.add(key)
+            return None
+        return system.extended_table(self.name(key), self.runner.schema, _typed(context, missing))
+
+
+def _typed(context: FeatureContext, only: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(plain name, type) of the table's columns, or of those named in `only`."""
+    names = [n for n in context.table_column_names if only is None or n in only]
+    return [(name, kind) for name, (_, kind) in zip(names, context.typed_columns(only), strict=True)]

@@ -1,0 +1,76 @@
+"""write and delete: user rows checked and typed before they reach the engine, then one
+statement in one recorded transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from sqlxy.compiler.context import INPUT_RELATION
+from sqlxy.errors import InputError
+from sqlxy.store.conditions import checked_condition
+from sqlxy.store.inputs import feature_rows
+from sqlxy.store.prepare import RAW_RELATION, check_disjoint, prepare_rows
+from sqlxy.store.staging import empty_parents_staging, write_staging
+from sqlxy.store.tables import Tables
+
+
+def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: str | None = None,
+          empty_parents: Any = None) -> int:
+    """Append rows atomically (see `Store.write`); returns the number of rows written."""
+    runner = tables.runner
+    node = runner.compiler.graph[key]
+    table = feature_rows(key, rows) if rows is not None or empty_parents is None else pa.table({})
+    ctx = runner.compiler.context(key)
+    staged = [] if table.num_rows == 0 else [
+        prepare_rows(table, write_staging(node, ctx, table.column_names, RAW_RELATION, run_id),
+                     key, "input")]
+    if empty_parents is not None:
+        staged += _empty_parents(tables, key, empty_parents, partial, run_id, staged)
+    if not staged:
+        return 0
+    tables.ensure_lineage(key)
+    rows_in = pa.concat_tables(staged)
+    runner.adapter.stage(INPUT_RELATION, rows_in)
+    try:
+        with runner.recorded("write", key, rows_in.num_rows):
+            runner.run(key, "insert", partial=partial, run_id=run_id)
+    finally:
+        runner.adapter.unstage(INPUT_RELATION)
+    return rows_in.num_rows
+
+
+def _empty_parents(tables: Tables, key: str, rows: Any, partial: bool, run_id: str | None,
+                   children: list[pa.Table]) -> list[pa.Table]:
+    """The typed rows recording expansion parents without children, checked against the
+    children written with them (a parent cannot be both)."""
+    compiler = tables.runner.compiler
+    node = compiler.graph[key]
+    if partial:
+        raise InputError(f"{key}: empty_parents record complete (empty) child sets; write them "
+                         "without partial")
+    table = feature_rows(key, rows)
+    if table.num_rows == 0:
+        return []
+    staging = empty_parents_staging(node, compiler.context(key), table.column_names, RAW_RELATION, run_id)
+    prepared = prepare_rows(table, staging, key, "empty_parents")
+    if children:
+        check_disjoint(children[0], prepared, node.compare_keys, key)
+    return [prepared]
+
+
+def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
+    """Soft delete appends tombstones; hard delete removes every row of the matching samples.
+    Returns the rows appended (soft) or removed (hard)."""
+    runner = tables.runner
+    condition = checked_condition(runner.compiler, key, where, "where")
+    tables.ensure(key)
+    before = tables.rows(key)
+    query = "hard_delete" if hard else "soft_delete"
+    # one statement, except where the dialect expands DELETE (Spark: four, not atomic there)
+    statements = len(runner.statements(key, query, where=condition))
+    with runner.recorded("hard delete" if hard else "soft delete", key, statements=statements):
+        runner.run(key, query, where=condition)
+    after = tables.rows(key)
+    return before - after if hard else after - before
