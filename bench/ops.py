@@ -86,7 +86,7 @@ def op_resolve(store: Store, videos: int, key: str) -> Result:
     cold, increment = timed(lambda: store.resolve(key))
     rss = peak_rss_mb()
     warm, warm_cpu = cpu_timed(lambda: store.resolve(key))
-    sql = store.project.compile(key)["resolve"]
+    sql = store.sql(key, "resolve")
     compiled, rows = timed(lambda: store.adapter.fetch_arrow(sql))
     assert counts_of(rows.column("sqlxy_change")) == increment.counts()
     return {"times": {"cold": cold, "warm": warm, "warm_cpu": warm_cpu, "compiled": compiled},

@@ -367,7 +367,7 @@ def test_reading_a_missing_table_gives_its_columns_and_creates_nothing(seed_dir:
     with project.store() as store:
         rows = store.read("video/faces")
         assert rows.num_rows == 0
-        assert rows.column_names == project.compiler.context("video/faces").table_column_names
+        assert rows.column_names == project.compiler.model("video/faces").table_column_names
         status = {r["feature"]: r for r in store.status()}
         assert (status["video/chunk"]["new"], status["video/faces"]["rows"]) == (3, 0)
         assert status["video/faces"]["waiting_on"] == ["video/chunk"]
@@ -381,7 +381,7 @@ def test_read_and_status_of_missing_tables_on_every_engine(engine_dir: Path) -> 
         store.write("video/raw", store.resolve("video/raw", samples=SEED_VIDEOS).to_write())
         rows = store.read("video/faces", where="num_faces > 1")
         assert rows.num_rows == 0
-        assert rows.column_names == project.compiler.context("video/faces").table_column_names
+        assert rows.column_names == project.compiler.model("video/faces").table_column_names
         status = {r["feature"]: r for r in store.status()}
         assert (status["video/raw"]["rows"], status["video/chunk"]["new"], status["video/faces"]["new"]) == (3, 3, 0)
         schema = project.config.schema

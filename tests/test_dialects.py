@@ -97,7 +97,7 @@ def test_spark_delete_cut_short_keeps_the_copy(spark_session: object) -> None:  
     spark_session.sql("CREATE TABLE sqlxy_cut_delete__sqlxy_kept USING PARQUET AS SELECT 'a' AS id")
     spark_session.sql("CREATE TABLE sqlxy_cut_delete (id STRING) USING PARQUET")
     first, *_ = transpile("DELETE FROM sqlxy_cut_delete WHERE id = 'b'", "spark")
-    with pytest.raises(Exception, match="(?i)already exists"):
+    with pytest.raises(Exception, match=r"(?i)already exists"):
         spark_session.sql(first)
     assert [r[0] for r in spark_session.sql("SELECT id FROM sqlxy_cut_delete__sqlxy_kept").collect()] == ["a"]
     spark_session.sql("DROP TABLE sqlxy_cut_delete__sqlxy_kept")

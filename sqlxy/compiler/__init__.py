@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import sqlglot
 
@@ -18,7 +17,6 @@ from sqlxy.compiler.build import build_model
 from sqlxy.compiler.model import FeatureModel
 from sqlxy.compiler.queries import (
     NOW_UTC,
-    PARAMS,
     DeleteParams,
     ExtendParams,
     IncrementParams,
@@ -57,10 +55,6 @@ class Compiler:
             self._models[key] = build_model(self.graph, self.versions, self.config, key)
         return self._models[key]
 
-    def context(self, key: str) -> Any:  # TODO(issue 8): the store moves to `model`
-        from sqlxy.compiler.context import build_context
-        return build_context(self.graph, self.versions, self.config, key)
-
     def table_name(self, key: str) -> str:
         """The feature table's name on the target (table_prefix + the key as an identifier)."""
         return self.model(key).table.name
@@ -87,15 +81,9 @@ class Compiler:
         return comment + "\n" + body
 
     def statements(self, key: str, query: Query | str, dialect: str = dialects.SOURCE,
-                   params: Params | None = None, **legacy: Any) -> list[str]:
+                   params: Params | None = None) -> list[str]:
         """The statements of one query, each generated for `dialect`."""
         query = Query(query)
-        if legacy:  # TODO(issue 8): remove once every caller passes a parameter object
-            renamed = {"row_filter": "where", "increment_relation": "staged"}
-            given = {renamed.get(k, k): v for k, v in legacy.items() if v is not None}
-            if "staged" in given:
-                given["staged"] = True
-            params = PARAMS[query](**given)
         chosen = params_for(query, params)
         text = self.env.get_template(query.template).render(f=self.model(key), p=chosen)
         return list(transpile(text, dialect))

@@ -29,10 +29,6 @@ def literal(value: str) -> str:
     return exp.Literal.string(value).sql(SOURCE)
 
 
-def hash_sql(parts: Sequence[str | exp.Expression], algorithm: str, length: int) -> str:
-    return hash_expr(parts, algorithm, length).sql(SOURCE)
-
-
 def hash_expr(parts: Sequence[str | exp.Expression], algorithm: str, length: int) -> exp.Expression:
     """H(join(parts)): literal strings are str, SQL values are expressions (already non-NULL).
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sqlxy.compiler import Compiler
+from sqlxy.compiler import Compiler, Params, Query
 from sqlxy.config import Config
 from sqlxy.graph import FeatureGraph
 from sqlxy.store import history, materialize, readonly, resolve, status, writes
@@ -60,9 +60,9 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def sql(self, key: str, query: str, **params: Any) -> str:
-        """A compiled query as text (what `sqlxy compile` writes)."""
-        return self.compiler.render(key, query, self.adapter.dialect, **params)
+    def sql(self, key: str, query: Query | str, params: Params | None = None) -> str:
+        """A compiled query as text for this store's engine (what `sqlxy compile` writes)."""
+        return self.compiler.render(key, query, self.adapter.dialect, params)
 
     def ensure_table(self, key: str) -> None:
         """Create the feature table, or add the columns a spec change introduced."""

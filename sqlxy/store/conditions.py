@@ -15,7 +15,7 @@ def checked_condition(compiler: Compiler, key: str, sql: str, param: str) -> str
         tree = parse_condition(sql)
     except UnsafeSQL as exc:
         raise InputError(f"{param}='{sql}' {exc}", param=param) from None
-    known = set(compiler.context(key).table_column_names)
+    known = set(compiler.model(key).table_column_names)
     unknown = sorted(referenced_columns(tree) - known)
     if unknown:
         raise InputError(f"{param}='{sql}' names unknown column '{unknown[0]}' of {key}", param=param)

@@ -19,7 +19,7 @@ def adapter_class(engine: Engine) -> Any:
 
 
 def open_adapter(name: str, settings: dict[str, Any], root: Path, create: bool = True) -> Adapter:
-    """`create=False`: do not create a database file that does not exist (see `Store.open`)."""
+    """`create=False`: do not create a database file that does not exist (see `Project.store`)."""
     engine = ENGINES.get(settings["type"])
     if engine is None:
         raise TargetError(f"target '{name}': engine '{settings['type']}' is not available in this version of sqlxy")

@@ -3,16 +3,12 @@ computed rows checked (as `write` checks user rows) before anything is written."
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlxy.compiler.context import INPUT_RELATION
-from sqlxy.compiler.sqlparts import ident
+from sqlxy.compiler import MaterializeParams, Query, WriteParams
+from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
 from sqlxy.errors import InputError
 from sqlxy.store.resolve import check_input_versions
 from sqlxy.store.runner import Runner, naming
 from sqlxy.store.tables import Tables
-
-INCREMENT_RELATION = "sqlxy_increment"
 
 
 def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str, int]:
@@ -20,16 +16,16 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
     Returns the samples `written`, the parents recorded `empty` and the rows `retired`."""
     runner = tables.runner
     node = runner.compiler.graph[key]
-    if "materialize" not in runner.compiler.queries(key):
+    if Query.MATERIALIZE not in runner.compiler.queries(key):
         raise InputError(f"{key} is not SQL-defined: only roots with source.table/source.query and "
                          "expansions with generate can be materialized")
     tables.ensure_lineage(key)
     if node.is_root:
         check_input_versions(runner, key)
     before = tables.rows(key)
-    (increment_sql,) = runner.statements(key, "resolve")
-    staged: dict[str, Any] = {"increment_relation": ident(INCREMENT_RELATION), "run_id": run_id}
-    (rows_sql,) = runner.statements(key, "materialize", **staged)
+    (increment_sql,) = runner.statements(key, Query.RESOLVE)
+    staged = MaterializeParams(staged=True, run_id=run_id)
+    (rows_sql,) = runner.statements(key, Query.MATERIALIZE, staged)
     try:  # unstaged after the transaction: inside a failed one, any statement fails again
         with naming(key, "materialize"):
             runner.adapter.stage_query(INCREMENT_RELATION, increment_sql)  # computed once, read twice
@@ -38,8 +34,8 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
         # retire, then insert: without transactions a run cut short is completed by the next
         # (docs/design.md, "Engine capabilities")
         with runner.recorded("materialize", key, counts["written"] + counts["empty"], statements=2):
-            runner.run(key, "retire_orphaned", **staged)
-            runner.run(key, "insert", run_id=run_id)
+            runner.run(key, Query.RETIRE_ORPHANED, staged)
+            runner.run(key, Query.INSERT, WriteParams(run_id=run_id))
     finally:
         runner.adapter.unstage(INPUT_RELATION)
         runner.adapter.unstage(INCREMENT_RELATION)
@@ -52,14 +48,14 @@ def _check_computed(runner: Runner, key: str) -> dict[str, int]:
     present and unique (an expansion's child ids also against the current children of the
     parents this run leaves alone). A violation writes nothing and names the column and an
     example."""
-    (row,) = runner.fetch(key, "materialize_checks", increment_relation=ident(INCREMENT_RELATION)).to_pylist()
-    ctx = runner.compiler.context(key)
+    (row,) = runner.fetch(key, Query.MATERIALIZE_CHECKS, MaterializeParams(staged=True)).to_pylist()
+    model = runner.compiler.model(key)
     rejected = f"{key}: materialize computed rows that cannot be stored, nothing written:"
     for i, name in enumerate(runner.compiler.graph[key].spec.id_columns):
         if row[f"null_{i}"]:
             raise InputError(f"{rejected} id column '{name}' is NULL in {row[f'null_{i}']} row(s) "
-                             f"(e.g. the row with {ctx.example_column} = {row[f'null_example_{i}']!r})")
-    for i, (name, wrong, _) in enumerate(ctx.value_checks):
+                             f"(e.g. the row with {model.example_column} = {row[f'null_example_{i}']!r})")
+    for i, (name, wrong, _) in enumerate(model.value_checks):
         if row[f"bad_value_{i}"]:
             raise InputError(f"{rejected} column '{name}' holds {wrong} in {row[f'bad_value_{i}']} row(s) "
                              f"(e.g. {row[f'bad_value_example_{i}']!r}); check the source or generate")

@@ -7,13 +7,11 @@ a stand-in SELECT with the columns its spec describes, and the compiled query re
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from sqlxy.compiler import system
+from sqlxy.compiler import Params, Query, ReadParams, system
 from sqlxy.dialects import SOURCE
 from sqlxy.store.conditions import checked_condition
 from sqlxy.store.runner import naming
@@ -25,21 +23,21 @@ def read(tables: Tables, key: str, include_deleted: bool = False, where: str | N
     condition = checked_condition(tables.runner.compiler, key, where, "where") if where else None
     with naming(key, "current"):
         return tables.runner.adapter.fetch_arrow(
-            as_is(tables, key, "current", include_deleted=include_deleted, row_filter=condition))
+            as_is(tables, key, Query.CURRENT, ReadParams(include_deleted=include_deleted, where=condition)))
 
 
-def as_is(tables: Tables, key: str, query: str, **params: Any) -> str:
+def as_is(tables: Tables, key: str, query: Query, params: Params | None = None) -> str:
     """A read-only query in the target dialect that creates and alters nothing: a table it reads
     (the feature's; its deps' too unless the query is `current`) that is missing, or lacks
     columns a spec change added, is read through a stand-in."""
     stand_ins = _stand_ins(tables, key, query)
     if not stand_ins:
-        (statement,) = tables.runner.statements(key, query, **params)
+        (statement,) = tables.runner.statements(key, query, params)
         return statement
-    return tables.runner.native(_read_through(tables, key, query, stand_ins, **params))
+    return tables.runner.native(_read_through(tables, key, query, stand_ins, params))
 
 
-def count_as_is(tables: Tables, key: str, query: str) -> int:
+def count_as_is(tables: Tables, key: str, query: Query) -> int:
     """The rows of a read-only query (see `as_is`)."""
     stand_ins = _stand_ins(tables, key, query)
     if stand_ins:
@@ -49,13 +47,14 @@ def count_as_is(tables: Tables, key: str, query: str) -> int:
     return tables.runner.count(system.row_count(source, tables.runner.adapter.dialect))
 
 
-def _stand_ins(tables: Tables, key: str, query: str) -> dict[str, exp.Select]:
-    deps = [] if query == "current" else [dep.upstream for dep in tables.runner.compiler.graph[key].deps]
+def _stand_ins(tables: Tables, key: str, query: Query) -> dict[str, exp.Select]:
+    deps = [] if query is Query.CURRENT else [dep.upstream for dep in tables.runner.compiler.graph[key].deps]
     return {tables.name(k): select for k in [*deps, key] if (select := tables.stand_in(k))}
 
 
-def _read_through(tables: Tables, key: str, query: str, stand_ins: dict[str, exp.Select], **params: Any) -> str:
-    (source,) = tables.runner.compiler.statements(key, query, SOURCE, **params)
+def _read_through(tables: Tables, key: str, query: Query, stand_ins: dict[str, exp.Select],
+                  params: Params | None = None) -> str:
+    (source,) = tables.runner.compiler.statements(key, query, SOURCE, params)
     return read_through(source, stand_ins, tables.runner.schema)
 
 

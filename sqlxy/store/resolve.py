@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlxy.compiler.context import SAMPLES_RELATION
+from sqlxy.compiler import IncrementParams, Query
+from sqlxy.compiler.model import SAMPLES_RELATION
 from sqlxy.errors import InputError
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.conditions import checked_condition
@@ -21,13 +22,13 @@ def resolve(tables: Tables, key: str, samples: Any = None, stale_if: str | None 
     predicate = checked_condition(runner.compiler, key, stale_if, "stale_if") if stale_if is not None else None
     tables.ensure_lineage(key)
     with _root_samples(runner, key, samples):
-        rows = runner.fetch(key, "resolve", stale_if=predicate)
+        rows = runner.fetch(key, Query.RESOLVE, IncrementParams(stale_if=predicate))
     return split_changes(rows, list(runner.compiler.graph[key].compare_keys))
 
 
 def check_input_versions(runner: Runner, key: str) -> None:
     """A root's source gives a valid input version for every field of every row."""
-    bad = runner.fetch(key, "invalid_versions")
+    bad = runner.fetch(key, Query.INVALID_VERSIONS)
     if bad.num_rows:
         row = bad.slice(0, 1).to_pylist()[0]
         raise InputError(f"{key}: source has {row['bad_rows']} row(s) whose input version for field "

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
 
 import pyarrow as pa
 
-from sqlxy.compiler import Compiler, transpile
+from sqlxy.compiler import Compiler, Params, Query, transpile
 from sqlxy.errors import InputError, SpecError, SqlxyError
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit, recorded
@@ -26,16 +25,16 @@ class Runner:
     def schema(self) -> str | None:
         return self.compiler.config.schema
 
-    def statements(self, key: str, query: str, **params: Any) -> list[str]:
-        return self.compiler.statements(key, query, self.adapter.dialect, **params)
+    def statements(self, key: str, query: Query, params: Params | None = None) -> list[str]:
+        return self.compiler.statements(key, query, self.adapter.dialect, params)
 
-    def run(self, key: str, query: str, **params: Any) -> None:
+    def run(self, key: str, query: Query, params: Params | None = None) -> None:
         with naming(key, query):
-            for statement in self.statements(key, query, **params):
+            for statement in self.statements(key, query, params):
                 self.adapter.execute(statement)
 
-    def fetch(self, key: str, query: str, **params: Any) -> pa.Table:
-        (statement,) = self.statements(key, query, **params)
+    def fetch(self, key: str, query: Query, params: Params | None = None) -> pa.Table:
+        (statement,) = self.statements(key, query, params)
         with naming(key, query):
             return self.adapter.fetch_arrow(statement)
 
@@ -58,7 +57,7 @@ class Runner:
 
 
 @contextmanager
-def naming(key: str, query: str) -> Iterator[None]:
+def naming(key: str, query: Query | str) -> Iterator[None]:
     """An engine's error names the feature and the query it ran, whose SQL holds the feature's own
     (`filter`, `generate`, `source`): `video/chunk: materialize query: DuckDB rejected a query: ...`."""
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from sqlxy.compiler.context import SYSTEM_TYPES, FeatureContext, FieldContext
+from sqlxy.compiler.model import SYSTEM_COLUMN_NAMES, FeatureModel, FieldModel
 from sqlxy.dialects import SOURCE
 from sqlxy.dialects.duckdb import TYPES
 from sqlxy.errors import InputError
@@ -19,7 +19,7 @@ from sqlxy.graph import FeatureNode
 
 #: Columns that resolve and read output carry and write accepts and drops: informational, or
 #: recomputed by the insert (sample hashes, versions, timestamps, run id).
-IGNORED_ON_WRITE = {"sqlxy_change", "sqlxy_stale_fields", "sqlxy_stale_reason"} | set(SYSTEM_TYPES)
+IGNORED_ON_WRITE = {"sqlxy_change", "sqlxy_stale_fields", "sqlxy_stale_reason"} | SYSTEM_COLUMN_NAMES
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _duplicates(node: FeatureNode, relation: str, identity: tuple[str, ...] | No
                       exp.alias_(exp.Min(this=_text(_col(columns[0]))), "example")).from_(twice.subquery("twice"))
 
 
-def empty_parents_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
+def empty_parents_staging(node: FeatureNode, model: FeatureModel, columns: list[str], relation: str,
                           run_id: str | None) -> Staging:
     """Typed rows for `insert.sql` that record expansion parents without children (SPEC §6): the
     rows resolve returned for them (parent keys, carried columns, provenance), no child id."""
@@ -140,7 +140,7 @@ def empty_parents_staging(node: FeatureNode, ctx: FeatureContext, columns: list[
     if child_ids:
         raise InputError(f"{node.key}: a parent without children has no child id, but the empty "
                          f"parents give {', '.join(child_ids)}")
-    return write_staging(node, ctx, columns, relation, run_id, identity=node.compare_keys)
+    return write_staging(node, model, columns, relation, run_id, identity=node.compare_keys)
 
 
 def _one_version_source(node: FeatureNode, provenance: str, version: str | None, present: set[str]) -> None:
@@ -152,7 +152,7 @@ def _one_version_source(node: FeatureNode, provenance: str, version: str | None,
                          f"'{version}' (the input version of the same field); pass one of them")
 
 
-def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], relation: str,
+def write_staging(node: FeatureNode, model: FeatureModel, columns: list[str], relation: str,
                   run_id: str | None, identity: tuple[str, ...] | None = None) -> Staging:
     """Typed rows for `insert.sql` read from `relation`: user columns, per-field provenance and
     data versions, run id. `identity`: the columns that must be present, non-NULL and unique
@@ -160,11 +160,11 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
     present = set(columns)
     versions = node.spec.input_versions
     allowed = set(node.columns) | IGNORED_ON_WRITE | set(versions.values())
-    allowed |= set(ctx.field_column_names)
+    allowed |= {c.name for c in model.field_columns}
     _check_names(node, columns, allowed, "input")
     checks = _id_checks(node, present, identity) + _value_checks(node, present)
     provenance: list[exp.Expression] = []
-    for field in ctx.fields:
+    for field in model.fields:
         provenance += _field_columns(node, field, present, checks)
     run = exp.Literal.string(run_id) if run_id else exp.cast(exp.null(), "VARCHAR", dialect=SOURCE)
     typed = [*_typed_user_columns(node, present), *provenance, exp.alias_(run, "sqlxy_run_id")]
@@ -172,31 +172,31 @@ def write_staging(node: FeatureNode, ctx: FeatureContext, columns: list[str], re
                    _duplicates(node, relation, identity))
 
 
-def _field_columns(node: FeatureNode, field: FieldContext, present: set[str],
+def _field_columns(node: FeatureNode, field: FieldModel, present: set[str],
                    checks: list[Check]) -> list[exp.Expression]:
     """A field's provenance (given, or computed from a root's input version) and data version;
     the checks of the token columns given are added to `checks`."""
     versions = node.spec.input_versions
-    _one_version_source(node, field.prov_name, versions.get(field.key), present)
-    if field.prov_name in present:
-        checks.append(_token_check(field.prov_name, required=True))
-        provenance: exp.Expression = _text(_col(field.prov_name))
+    _one_version_source(node, field.provenance, versions.get(field.key), present)
+    if field.provenance in present:
+        checks.append(_token_check(field.provenance, required=True))
+        provenance: exp.Expression = _text(_col(field.provenance))
     elif node.is_root and versions[field.key] in present:
         checks.append(_token_check(versions[field.key], required=True))
-        provenance = exp.maybe_parse(field.expected, dialect=SOURCE)
+        provenance = field.expected.copy()
     elif node.is_root:
-        raise InputError(f"{node.key}: rows need {field.prov_name} or the input-version column "
+        raise InputError(f"{node.key}: rows need {field.provenance} or the input-version column "
                          f"'{versions[field.key]}' of field '{field.key}'")
     else:
-        raise InputError(f"{node.key}: rows lack {field.prov_name}: pass the rows resolve returned "
+        raise InputError(f"{node.key}: rows lack {field.provenance}: pass the rows resolve returned "
                          "(their provenance pins the inputs a sample was computed from)")
-    if field.dv_name in present:
-        checks.append(_token_check(field.dv_name, required=False))
-        data_version: exp.Expression = _text(_col(field.dv_name))
+    if field.data_version in present:
+        checks.append(_token_check(field.data_version, required=False))
+        data_version: exp.Expression = _text(_col(field.data_version))
     else:
         data_version = exp.cast(exp.null(), "VARCHAR", dialect=SOURCE)
-    return [exp.alias_(provenance, field.prov_name, quoted=True),
-            exp.alias_(data_version, field.dv_name, quoted=True)]
+    return [exp.alias_(provenance, field.provenance, quoted=True),
+            exp.alias_(data_version, field.data_version, quoted=True)]
 
 
 def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging:

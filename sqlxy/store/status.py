@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlxy import selectors
+from sqlxy.compiler import Query
 from sqlxy.store.increment import CHANGES
 from sqlxy.store.readonly import as_is, count_as_is
 from sqlxy.store.runner import naming
@@ -31,11 +32,11 @@ def _status(tables: Tables, key: str) -> dict[str, Any]:
     """One feature's rows and changes; the changes are None for a root whose samples the caller
     gives (only a resolve with them can tell)."""
     node = tables.runner.compiler.graph[key]
-    row: dict[str, Any] = {"feature": key, "rows": count_as_is(tables, key, "current")}
+    row: dict[str, Any] = {"feature": key, "rows": count_as_is(tables, key, Query.CURRENT)}
     row |= dict.fromkeys(CHANGES)
     if not node.is_root or node.spec.has_sql_source:
-        with naming(key, "status"):
-            changes = tables.runner.adapter.fetch_arrow(as_is(tables, key, "status")).to_pylist()
+        with naming(key, Query.STATUS):
+            changes = tables.runner.adapter.fetch_arrow(as_is(tables, key, Query.STATUS)).to_pylist()
         counts = {r["sqlxy_change"]: r["samples"] for r in changes}
         row.update({c: counts.get(c, 0) for c in CHANGES})
     return row

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sqlxy.compiler import system
-from sqlxy.compiler.context import FeatureContext
+from sqlxy.compiler import ExtendParams, Query, system
+from sqlxy.compiler.model import FeatureModel
 from sqlxy.store.runner import Runner
 
 
@@ -28,12 +28,12 @@ class Tables:
             adapter.execute(system.create_schema(schema, adapter.dialect))
         existing = adapter.columns(self.name(key), schema)
         if existing is None:
-            self.runner.run(key, "create")
+            self.runner.run(key, Query.CREATE)
         else:
-            wanted = self.runner.compiler.context(key).table_column_names
+            wanted = self.runner.compiler.model(key).table_column_names
             missing = tuple(c for c in wanted if c not in existing)
             if missing:
-                self.runner.run(key, "extend", missing=missing)
+                self.runner.run(key, Query.EXTEND, ExtendParams(missing=missing))
         self._ready.add(key)
 
     def ensure_lineage(self, key: str) -> None:
@@ -52,17 +52,16 @@ class Tables:
         if key in self._ready:
             return None
         existing = self.runner.adapter.columns(self.name(key), self.runner.schema)
-        context = self.runner.compiler.context(key)
+        model = self.runner.compiler.model(key)
         if existing is None:
-            return system.missing_table(_typed(context))
-        missing = tuple(c for c in context.table_column_names if c not in existing)
+            return system.missing_table(_typed(model))
+        missing = tuple(c for c in model.table_column_names if c not in existing)
         if not missing:
             self._ready.add(key)
             return None
-        return system.extended_table(self.name(key), self.runner.schema, _typed(context, missing))
+        return system.extended_table(self.name(key), self.runner.schema, _typed(model, missing))
 
 
-def _typed(context: FeatureContext, only: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
-    """(plain name, type) of the table's columns, or of those named in `only`."""
-    names = [n for n in context.table_column_names if only is None or n in only]
-    return [(name, kind) for name, (_, kind) in zip(names, context.typed_columns(only), strict=True)]
+def _typed(model: FeatureModel, only: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(name, type) of the table's columns, or of those named in `only`."""
+    return [(c.name, c.type) for c in model.typed_columns(only)]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from sqlxy.compiler.context import INPUT_RELATION
+from sqlxy.compiler import DeleteParams, Query, WriteParams
+from sqlxy.compiler.model import INPUT_RELATION
 from sqlxy.errors import InputError
 from sqlxy.store.conditions import checked_condition
 from sqlxy.store.inputs import feature_rows
@@ -22,9 +23,9 @@ def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: st
     runner = tables.runner
     node = runner.compiler.graph[key]
     table = feature_rows(key, rows) if rows is not None or empty_parents is None else pa.table({})
-    ctx = runner.compiler.context(key)
+    model = runner.compiler.model(key)
     staged = [] if table.num_rows == 0 else [
-        prepare_rows(table, write_staging(node, ctx, table.column_names, RAW_RELATION, run_id),
+        prepare_rows(table, write_staging(node, model, table.column_names, RAW_RELATION, run_id),
                      key, "input")]
     if empty_parents is not None:
         staged += _empty_parents(tables, key, empty_parents, partial, run_id, staged)
@@ -35,7 +36,7 @@ def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: st
     runner.adapter.stage(INPUT_RELATION, rows_in)
     try:
         with runner.recorded("write", key, rows_in.num_rows):
-            runner.run(key, "insert", partial=partial, run_id=run_id)
+            runner.run(key, Query.INSERT, WriteParams(run_id=run_id, partial=partial))
     finally:
         runner.adapter.unstage(INPUT_RELATION)
     return rows_in.num_rows
@@ -53,7 +54,7 @@ def _empty_parents(tables: Tables, key: str, rows: Any, partial: bool, run_id: s
     table = feature_rows(key, rows)
     if table.num_rows == 0:
         return []
-    staging = empty_parents_staging(node, compiler.context(key), table.column_names, RAW_RELATION, run_id)
+    staging = empty_parents_staging(node, compiler.model(key), table.column_names, RAW_RELATION, run_id)
     prepared = prepare_rows(table, staging, key, "empty_parents")
     if children:
         check_disjoint(children[0], prepared, node.compare_keys, key)
@@ -67,10 +68,11 @@ def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
     condition = checked_condition(runner.compiler, key, where, "where")
     tables.ensure(key)
     before = tables.rows(key)
-    query = "hard_delete" if hard else "soft_delete"
-    # one statement, except where the dialect expands DELETE (Spark: four, not atomic there)
-    statements = len(runner.statements(key, query, where=condition))
+    query = Query.HARD_DELETE if hard else Query.SOFT_DELETE
+    params = DeleteParams(where=condition)
+    # one statement, except where the dialect expands DELETE (Spark: three, not atomic there)
+    statements = len(runner.statements(key, query, params))
     with runner.recorded("hard delete" if hard else "soft delete", key, statements=statements):
-        runner.run(key, query, where=condition)
+        runner.run(key, query, params)
     after = tables.rows(key)
     return before - after if hard else after - before
