@@ -38,7 +38,7 @@ class Project:
 
     def compile(self, key: str, dialect: str = dialects.SOURCE) -> dict[str, str]:
         """Every query of one feature, compiled for `dialect`."""
-        return {q: self.compiler.render(key, q, dialect) for q in self.compiler.queries(key)}
+        return {q.value: self.compiler.render(key, q, dialect) for q in self.compiler.queries(key)}
 
     def compile_to_disk(self, dialect_names: list[str] | None = None, select: list[str] | None = None,
                         target_dir: Path | None = None) -> dict[str, Any]:
