@@ -429,6 +429,7 @@ def _meta_dep(extra: str) -> str:
     ("    rename: {path: Raw-Path}\n", "'Raw-Path' is not a valid user column name"),
     ("    rename: {path: duration_s}\n", "collides with existing column 'duration_s'"),
     ("    rename: {path: video_id}\n", "collides with existing column 'video_id'"),  # onto an id column
+    ("    rename: {path: p2, duration_s: p2}\n", "rename 'duration_s' → 'p2' collides with rename 'path' → 'p2'"),
     ("    select: [path, size]\n", "select of 'video/raw' names unknown column 'size'"),
     ("    select: [path, sqlxy_provenance]\n", "names system column 'sqlxy_provenance'"),
     ("    select: [path, sqlxy_created_at]\n", "names system column 'sqlxy_created_at'"),

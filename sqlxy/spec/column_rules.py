@@ -54,6 +54,7 @@ def check_dep(spec: FeatureSpec, dep: Dep, upstream_columns: Mapping[str, str]) 
 
 
 def _check_rename(spec: FeatureSpec, dep: Dep, upstream_columns: Mapping[str, str]) -> None:
+    targets: dict[str, str] = {}
     for old, new in dep.rename:
         line = dep_line(spec, dep, "rename", old)
         if old not in upstream_columns:
@@ -68,6 +69,10 @@ def _check_rename(spec: FeatureSpec, dep: Dep, upstream_columns: Mapping[str, st
         if new in upstream_columns and new != old:
             raise spec_error(spec, f"rename '{old}' → '{new}' collides with existing column '{new}' of "
                                    f"'{dep.feature}'", line)
+        if new in targets:  # two columns under one name: one of them would silently vanish
+            raise spec_error(spec, f"rename '{old}' → '{new}' collides with rename '{targets[new]}' → "
+                                   f"'{new}'", line)
+        targets[new] = old
 
 
 def _check_keys(spec: FeatureSpec, dep: Dep, renamed: Mapping[str, str]) -> None:
