@@ -199,3 +199,22 @@ def test_materialize_cut_short_is_reported_and_completed_by_the_next(
     assert store.resolve("video/chunk").counts() == {"new": 0, "stale": 0, "orphaned": 0}
     chunks = store.read("video/chunk")["video_chunk_id"].to_pylist()
     assert sorted(chunks) == [*(f"v1_{i}" for i in range(3)), *(f"v3_{i}" for i in range(5)), "v4_0", "v4_1", "v4_2"]
+
+
+def test_spark_write_adds_one_file_per_million_rows(tmp_path: Path, spark_session: object) -> None:  # noqa: F811
+    """createDataFrame cuts rows into partitions of 10,000; the staged rows are coalesced so that a
+    write does not add a Parquet file per 10,000 rows."""
+    shutil.copytree(Path(__file__).resolve().parent.parent / "features", tmp_path / "features")
+    (tmp_path / "sqlxy.yaml").write_text("table_prefix: coalesce_\ntargets: {dev: {type: spark, master: 'local[2]'}}\n",
+                                         encoding="utf-8")
+    spark_session.sql("DROP TABLE IF EXISTS coalesce_video__raw")
+    n = 25_000
+    videos = pa.table({"video_id": [f"v{i}" for i in range(n)], "path": [f"v{i}.mp4" for i in range(n)],
+                       "duration_s": [10.0] * n, "audio_version": ["a"] * n, "frames_version": ["f"] * n})
+    with sqlxy.load_project(tmp_path).store() as store:  # the shared session (getOrCreate)
+        store.write("video/raw", store.resolve("video/raw", samples=videos).to_write())
+        files = fetch_native(store, "SELECT COUNT(*) AS n FROM (SELECT DISTINCT input_file_name() AS f "
+                                    "FROM coalesce_video__raw) AS written")
+        assert store.read("video/raw").num_rows == n
+    assert files["n"][0].as_py() == 1
+    spark_session.sql("DROP TABLE coalesce_video__raw")

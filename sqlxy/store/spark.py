@@ -18,6 +18,9 @@ import pyarrow as pa
 from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
 
+#: Rows per Parquet file a write adds (see `SparkAdapter.stage`).
+ROWS_PER_FILE = 1_000_000
+
 
 def _builder(settings: dict[str, Any], root: Path) -> Any:
     from pyspark.sql import SparkSession
@@ -86,7 +89,10 @@ class SparkAdapter:
             raise SqlxyError(f"Spark failed a query: {str(exc).strip().splitlines()[0][:400]}") from exc
 
     def stage(self, name: str, rows: pa.Table) -> None:
-        self.session.createDataFrame(rows).createOrReplaceTempView(name)
+        # createDataFrame cuts Arrow rows into partitions of 10,000 and an INSERT writes one file
+        # per partition: coalesced, a write adds one file per million rows instead of a hundred
+        frame = self.session.createDataFrame(rows)
+        frame.coalesce(max(1, -(-rows.num_rows // ROWS_PER_FILE))).createOrReplaceTempView(name)
 
     def stage_query(self, name: str, sql: str) -> None:
         self.unstage(name)
