@@ -322,6 +322,16 @@ def test_fields_mapping_names_unknown_upstream_field(tmp_path: Path) -> None:
                  "'video/raw:sound'")
 
 
+def test_fields_mapping_is_checked_when_every_field_gives_its_deps(tmp_path: Path) -> None:
+    """A mapping no field reads still holds the user's intent: its typo is reported."""
+    text = CHUNK.replace("fields: [audio, frames]", "fields:\n  - key: audio\n    deps:\n"
+                         "      - {feature: video/raw, fields: [audio]}\n  - key: frames\n    deps:\n"
+                         "      - {feature: video/raw, fields: [frames]}") + "    fields_mapping: {audio: [sound]}\n"
+    error = load_error(tmp_path, {"raw.yaml": RAW, "chunk.yaml": text})
+    assert_names(error, "features/chunk.yaml", line_of(text, "fields_mapping"), "video/chunk",
+                 "'video/raw:sound'")
+
+
 # -- cycles --------------------------------------------------------------------------------
 
 

@@ -42,17 +42,23 @@ def parent_fields(spec: FeatureSpec, field: FieldSpec, specs: Mapping[str, Featu
 
 
 def check_field_edges(spec: FeatureSpec, specs: Mapping[str, FeatureSpec]) -> None:
-    """Field by field: the upstream fields of its own `deps` exist; the first field that reads
-    through the mappings has every explicit `fields_mapping` checked (a spec whose fields all
-    give their own deps uses no mapping, and its mappings are not checked)."""
+    """Field by field: the upstream fields of its own `deps` exist; every explicit
+    `fields_mapping` is checked where the first field reads through the mappings, or last when
+    every field gives its own deps (an unused mapping with a typo is still a typo)."""
     mappings_checked = False
     for i, field in enumerate(spec.fields):
         if field.deps is not None:
             _check_field_deps(spec, i, field, specs)
         elif not mappings_checked:
-            for dep in spec.deps:
-                _check_mapping(spec, dep, specs[dep.feature])
+            _check_mappings(spec, specs)
             mappings_checked = True
+    if not mappings_checked:
+        _check_mappings(spec, specs)
+
+
+def _check_mappings(spec: FeatureSpec, specs: Mapping[str, FeatureSpec]) -> None:
+    for dep in spec.deps:
+        _check_mapping(spec, dep, specs[dep.feature])
 
 
 def _check_field_deps(spec: FeatureSpec, index: int, field: FieldSpec, specs: Mapping[str, FeatureSpec]) -> None:
