@@ -16,13 +16,14 @@ import sqlxy
 from sqlxy.compiler import IncrementParams, MaterializeParams, Query, ReadParams, WriteParams
 from sqlxy.compiler import model as model_module
 from sqlxy.compiler.model import SYSTEM_COLUMNS, Column
+from sqlxy.errors import SqlxyError
 
 from .conftest import REPO, write_videos
 
 
 def test_queries_are_checked(seed_project: sqlxy.Project) -> None:
     compiler = seed_project.compiler
-    with pytest.raises(ValueError, match="nonsense"):
+    with pytest.raises(SqlxyError, match=r"unknown query 'nonsense' \(known: create, extend, "):
         compiler.statements("video/raw", "nonsense")
     with pytest.raises(TypeError, match="query resolve takes IncrementParams, not WriteParams"):
         compiler.statements("video/raw", Query.RESOLVE, params=WriteParams(run_id="r"))

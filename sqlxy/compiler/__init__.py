@@ -71,7 +71,7 @@ class Compiler:
     def render(self, key: str, query: Query | str, dialect: str = dialects.SOURCE,
                params: Params | None = None, header: bool = True) -> str:
         """The SQL of one query for one feature, as `sqlxy compile` writes it."""
-        query = Query(query)
+        query = Query.named(query)
         statements = self.statements(key, query, dialect, params)
         body = ";\n\n".join(statements) + ("\n" if statements else "")
         if not header:
@@ -83,7 +83,7 @@ class Compiler:
     def statements(self, key: str, query: Query | str, dialect: str = dialects.SOURCE,
                    params: Params | None = None) -> list[str]:
         """The statements of one query, each generated for `dialect`."""
-        query = Query(query)
+        query = Query.named(query)
         chosen = params_for(query, params)
         text = self.env.get_template(query.template).render(f=self.model(key), p=chosen)
         return list(transpile(text, dialect))

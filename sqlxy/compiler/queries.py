@@ -13,6 +13,7 @@ from enum import Enum
 from sqlglot import exp
 
 from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
+from sqlxy.errors import SqlxyError
 
 #: The write time of every row a statement appends, in UTC on every engine.
 NOW_UTC = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
@@ -38,6 +39,15 @@ class Query(str, Enum):
 
     def __str__(self) -> str:  # the name as written (`f"{query}.sql"`), on Python 3.10 too
         return self.value
+
+    @classmethod
+    def named(cls, name: Query | str) -> Query:
+        """The query of that name; an unknown name lists the known ones."""
+        try:
+            return cls(name)
+        except ValueError:
+            known = ", ".join(q.value for q in cls)
+            raise SqlxyError(f"unknown query '{name}' (known: {known})", param="query") from None
 
     @property
     def template(self) -> str:
