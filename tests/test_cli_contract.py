@@ -226,6 +226,33 @@ def test_ctrl_c_between_statements_and_commit_is_reported_as_unknown(
     assert err.startswith("interrupted while committing (write of video/raw: 3 rows): it may or may not")
 
 
+def test_ctrl_c_between_statements_without_transactions_says_part_was_written(
+        seed_dir: Path, todo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an engine without transactions (DuckDB told to act as one) a materialize stopped between
+    its two statements has written part: the message says so and how to complete it."""
+    from sqlxy.store.duckdb import DuckDBAdapter
+
+    assert main(["write", "video/raw", "--input", str(todo), "--project", str(seed_dir)]) == 0
+    execute, inserts = DuckDBAdapter.execute, []
+
+    def second_insert_interrupted(self: DuckDBAdapter, sql: str) -> None:
+        if sql.startswith("INSERT"):
+            inserts.append(sql)
+            if len(inserts) == 2:  # retire_orphaned ran; the insert of the children is next
+                raise KeyboardInterrupt
+        execute(self, sql)
+
+    capsys.readouterr()
+    monkeypatch.setattr(DuckDBAdapter, "SUPPORTS_TRANSACTIONS", False)
+    monkeypatch.setattr(DuckDBAdapter, "execute", second_insert_interrupted)
+    assert interrupted_main(["materialize", "video/chunk", "--project", str(seed_dir)]) == 130
+    err = one_line(capsys.readouterr().err)
+    assert err.startswith("interrupted part way (materialize of video/chunk") and "run the same command again" in err
+    monkeypatch.setattr(DuckDBAdapter, "execute", execute)
+    assert main(["materialize", "video/chunk", "--project", str(seed_dir)]) == 0
+    assert written_rows(seed_dir, "video__chunk") > 0
+
+
 def test_sigint_during_a_long_write(seed_dir: Path) -> None:
     """A real Ctrl-C (SIGINT) while a large input is checked and written."""
     count = 1_000_000

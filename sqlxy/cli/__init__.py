@@ -25,7 +25,8 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 
 #: API parameter → the flag that gives it, for errors that name the parameter (SqlxyError.param).
-FLAGS = {"samples": "--samples", "stale_if": "--stale-if", "where": "--where"}
+FLAGS = {"samples": "--samples", "stale_if": "--stale-if", "where": "--where",
+         "keep_history": "--keep-history"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,9 +69,13 @@ def _discard_stdout() -> None:
 def _interrupted(stores: list[Store]) -> int:
     """Ctrl-C: one line saying whether anything was written."""
     commits = [c for store in stores for c in store.commits]
-    unsure = [str(c) for c in commits if c.landed is None]
+    partial = [str(c) for c in commits if c.state == "partial"]
+    unsure = [str(c) for c in commits if c.landed is None and c.state != "partial"]
     landed = [str(c) for c in commits if c.landed]
-    if unsure:
+    if partial:  # several statements without a transaction: some ran, the rest did not
+        console.note(f"interrupted part way ({'; '.join(partial)}): part of it was written; run the "
+                     "same command again to complete it (`sqlxy status` shows what is pending)")
+    elif unsure:
         console.note(f"interrupted while committing ({'; '.join(unsure)}): it may or may not have been "
                      "written; `sqlxy status` and `sqlxy read` show the tables as they are")
     elif landed:
