@@ -123,7 +123,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         console.emit_json(rows)
     else:
-        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on"])
+        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on", "layout"])
     return 0
 
 
@@ -145,6 +145,29 @@ def cmd_delete(args: argparse.Namespace) -> int:
         count = store.delete(args.feature, args.where, hard=args.hard)
     verb = "removed" if args.hard else "soft-deleted (tombstones appended:"
     console.line(f"{args.feature}: {verb} {count} rows{'' if args.hard else ')'}")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    with _store(args) as store, _working(args, f"compacting {args.feature}"):
+        counts = store.compact(args.feature, keep_history=args.keep_history)
+    if args.json:
+        console.emit_json({"feature": args.feature, **counts})
+        return 0
+    console.line(f"{args.feature}: {counts['rows_before']} rows before, {counts['rows_after']} after, "
+                 f"removed {counts['removed']}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    with _store(args) as store, _working(args, "migrating tables"):
+        done = store.migrate(args.select)
+    if args.json:
+        console.emit_json(done)
+        return 0
+    for row in done:
+        what = f"migrated ({'; '.join(row['migrated'])})" if row["migrated"] else "already had the layout"
+        console.line(f"{row['feature']}: {what}")
     return 0
 
 

@@ -93,5 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feature")
     p.add_argument("--where", required=True, metavar="SQL")
     p.add_argument("--hard", action="store_true")
+    p = add("compact", commands.cmd_compact, "rewrite a feature table to its current rows plus the history kept")
+    p.add_argument("feature")
+    p.add_argument("--keep-history", metavar="DURATION|N",
+                   help="also keep the N rows before each current row, or the rows written within DURATION "
+                        "(30m, 12h, 7d, 2w); default: none (deleted samples vanish)")
+    p.add_argument("--json", action="store_true")
+    p = add("migrate", commands.cmd_migrate, "give existing feature tables the layout of new ones on this engine "
+            "(PostgreSQL: indexes, bytewise collation; ClickHouse: sorting key, a rebuild)")
+    p.add_argument("--select", action="append", metavar="K", help="K, +K (with upstream), K+ (downstream)")
+    p.add_argument("--json", action="store_true")
     add("push", commands.cmd_push, "record the graph in sqlxy_graph_history")
     return parser

@@ -17,6 +17,7 @@ from sqlxy.compiler.build import build_model
 from sqlxy.compiler.model import FeatureModel
 from sqlxy.compiler.queries import (
     NOW_UTC,
+    CompactParams,
     DeleteParams,
     ExtendParams,
     IncrementParams,
@@ -29,17 +30,18 @@ from sqlxy.compiler.queries import (
 )
 from sqlxy.compiler.templates import environment
 from sqlxy.config import Config
+from sqlxy.dialects import layout
 from sqlxy.errors import SqlxyError
 from sqlxy.graph import FeatureGraph
 from sqlxy.versions import Versions
 
-__all__ = ["NOW_UTC", "Compiler", "DeleteParams", "ExtendParams", "IncrementParams", "MaterializeParams",
-           "Params", "Query", "ReadParams", "WriteParams", "transpile"]
+__all__ = ["NOW_UTC", "CompactParams", "Compiler", "DeleteParams", "ExtendParams", "IncrementParams",
+           "MaterializeParams", "Params", "Query", "ReadParams", "WriteParams", "transpile"]
 
 #: Queries compiled for every feature; the rest apply only where the feature allows them.
 EVERY_FEATURE = (Query.CREATE, Query.EXTEND, Query.CURRENT, Query.EXPECTED, Query.RESOLVE, Query.NEW,
                  Query.STALE, Query.ORPHANED, Query.STATUS, Query.INSERT, Query.SOFT_DELETE,
-                 Query.HARD_DELETE)
+                 Query.HARD_DELETE, Query.COMPACT)
 SQL_DEFINED = (Query.MATERIALIZE, Query.MATERIALIZE_CHECKS, Query.RETIRE_ORPHANED)
 
 
@@ -100,13 +102,12 @@ def transpile(sql: str, dialect: str) -> tuple[str, ...]:
     return tuple(s.sql(dialect=target, pretty=True) for s in _expand(target, parsed))
 
 
-def _expand(target: object, statements: list) -> list:
-    """Statements a dialect must run as several (e.g. DELETE on Spark's Parquet tables)."""
+def _expand(target: dialects.Dialect, statements: list) -> list:
+    """The table layout as the dialect's engine realizes it (`dialects/layout.py`), and statements
+    a dialect must run as several (e.g. DELETE on Spark's Parquet tables)."""
     expansions = getattr(target, "EXPANSIONS", {})
     out = []
-    for statement in statements:
-        if statement is None:
-            continue
+    for statement in layout.realize(target, [s for s in statements if s is not None]):
         expand = expansions.get(type(statement))
         out += expand(statement) if expand else [statement]
     return out

@@ -8,6 +8,7 @@ be passed to it by mistake. Defaults are what `sqlxy compile` writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from sqlglot import exp
@@ -36,6 +37,7 @@ class Query(str, Enum):
     MATERIALIZE_CHECKS = "materialize_checks"
     RETIRE_ORPHANED = "retire_orphaned"
     INVALID_VERSIONS = "invalid_versions"
+    COMPACT = "compact"
 
     def __str__(self) -> str:  # the name as written (`f"{query}.sql"`), on Python 3.10 too
         return self.value
@@ -136,6 +138,31 @@ class MaterializeParams(RunParams):
         return "FALSE"  # materialize computes the increment without a staleness predicate
 
 
+@dataclass(frozen=True)
+class CompactParams(Params):
+    """The history `compact` keeps besides each sample's current row: the `keep_rows` rows before
+    it, or the rows written after `keep_after` (UTC, the engine's clock); neither: none."""
+
+    keep_rows: int | None = None
+    keep_after: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.keep_rows is not None and self.keep_after is not None:
+            raise TypeError("CompactParams takes keep_rows or keep_after, not both")
+
+    @property
+    def expired_sql(self) -> str | None:
+        """True for an older row (ranked by `sqlxy_rank`, 1 = current) outside the kept history;
+        None when no history is kept (every older row is outside)."""
+        if self.keep_rows is not None:
+            return f"sqlxy_rank > {int(self.keep_rows) + 1}"
+        if self.keep_after is not None:
+            stamp = exp.Literal.string(self.keep_after.isoformat(sep=" ", timespec="microseconds"))
+            return exp.LTE(this=exp.column("sqlxy_updated_at", quoted=True),
+                           expression=exp.cast(stamp, "TIMESTAMP")).sql("duckdb")
+        return None
+
+
 PARAMS: dict[Query, type[Params]] = {
     Query.CREATE: Params, Query.EXTEND: ExtendParams, Query.CURRENT: ReadParams,
     Query.EXPECTED: Params, Query.RESOLVE: IncrementParams, Query.NEW: IncrementParams,
@@ -143,6 +170,7 @@ PARAMS: dict[Query, type[Params]] = {
     Query.INSERT: WriteParams, Query.SOFT_DELETE: DeleteParams, Query.HARD_DELETE: DeleteParams,
     Query.MATERIALIZE: MaterializeParams, Query.MATERIALIZE_CHECKS: MaterializeParams,
     Query.RETIRE_ORPHANED: MaterializeParams, Query.INVALID_VERSIONS: Params,
+    Query.COMPACT: CompactParams,
 }
 
 

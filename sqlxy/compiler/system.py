@@ -1,5 +1,5 @@
-"""The SQL that is not per feature: row counts, stand-in relations, schema creation and the graph
-history table.
+"""The SQL that is not per feature: row counts, the engine's clock, stand-in relations, schema
+creation and the graph history table.
 
 Each statement is built as a sqlglot expression in the source dialect (identifiers quoted and
 literals escaped by sqlglot, types read as DuckDB names) and generated for the target dialect,
@@ -38,6 +38,12 @@ def row_count(query: str | exp.Query, dialect: str) -> str:
 def table_rows(table: str, schema: str | None, dialect: str) -> str:
     """Every row of a table, history and tombstones included."""
     return row_count(exp.select("*").from_(_table(table, schema)), dialect)
+
+
+def current_time(dialect: str) -> str:
+    """The engine's clock (UTC), the one that stamps rows: `SELECT … AS now`."""
+    now = sqlglot.parse_one(NOW_UTC, read=dialects.SOURCE)
+    return for_dialect(exp.select(exp.alias_(now, "now")), dialect)
 
 
 def create_schema(schema: str, dialect: str) -> str:

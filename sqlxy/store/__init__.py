@@ -1,8 +1,8 @@
 """Store: runs the compiled SQL of a project on one engine (resolve, write, read, delete,
-materialize, status, push). Python orchestrates; every join, hash and comparison runs in SQL.
+materialize, status, push, compact). Python orchestrates; every join, hash and comparison runs in SQL.
 
 `Store` is a facade over one module per job (`resolve.py`, `writes.py`, `readonly.py`,
-`materialize.py`, `status.py`, `history.py`), which share a `Runner` (compiler, adapter and the
+`materialize.py`, `status.py`, `history.py`, `compact.py`), which share a `Runner` (compiler, adapter and the
 record of writes) and the `Tables` of the target. It is built from the compiler, an engine
 adapter and the target's name, as SQLMesh builds its SnapshotEvaluator from an engine adapter;
 `Project.store()` opens the adapter and builds one.
@@ -10,14 +10,16 @@ adapter and the target's name, as SQLMesh builds its SnapshotEvaluator from an e
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
 
+from sqlxy import selectors
 from sqlxy.compiler import Compiler, Params, Query
 from sqlxy.config import Config
 from sqlxy.graph import FeatureGraph
-from sqlxy.store import history, materialize, readonly, resolve, status, writes
+from sqlxy.store import compact, history, layout, materialize, readonly, resolve, status, writes
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit
 from sqlxy.store.increment import Increment
@@ -91,6 +93,13 @@ class Store:
         appended or removed."""
         return writes.delete(self._tables, key, where, hard)
 
+    def compact(self, key: str, keep_history: int | str | timedelta | None = None) -> dict[str, int]:
+        """Rewrite the feature table to its current rows plus the history kept: `keep_history` N
+        (the N rows before each current row), a duration (`"7d"`, `"12h"`, `"30m"`: rows written
+        since now minus it), None (none; deleted samples vanish). Increments, `read` and `status`
+        are unchanged. Returns `rows_before`, `rows_after`, `removed`."""
+        return compact.compact(self._tables, key, keep_history)
+
     def materialize(self, key: str, run_id: str | None = None) -> dict[str, int]:
         """(Re)write a SQL-defined feature entirely in the database; retire orphaned samples."""
         return materialize.materialize(self._tables, key, run_id)
@@ -99,6 +108,14 @@ class Store:
         """Per feature: current rows, new / stale / orphaned counts, and `waiting_on`: the upstream
         features (direct or not) that have work pending, so this one will change once they run."""
         return status.status(self._tables, keys)
+
+    def migrate(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
+        """Give the selected features' existing tables (default: all) the layout sqlxy gives new
+        ones on this engine, keeping every row: PostgreSQL's indexes and bytewise collation,
+        ClickHouse's sorting key (a rebuild: run it while nothing writes). Per feature, what was
+        out of date (`migrated`, empty when nothing)."""
+        return [layout.migrate(self._runner, key, self._tables.ensure)
+                for key in selectors.select(self.graph, keys)]
 
     def push(self) -> bool:
         """Record the graph once per distinct project version; False when already recorded."""

@@ -22,7 +22,7 @@ from sqlxy.store.adapter import Adapter
 
 @dataclass
 class Commit:
-    operation: str            # write, materialize, delete, push
+    operation: str            # write, materialize, delete, push, compact
     feature: str | None
     rows: int | None = None   # rows written, when known
     state: str = "running"    # running, committing, committed, rolled back, unknown, partial
