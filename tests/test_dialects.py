@@ -23,6 +23,8 @@ SOURCES = {
     "now": "SELECT CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)",
     "distinct": "SELECT a IS DISTINCT FROM b",
     "create": "CREATE TABLE IF NOT EXISTS t (a VARCHAR, j JSON, ts TIMESTAMP)",
+    "latest": "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY u DESC) AS r FROM t) AS ranked "
+              "WHERE r = 1 AND d IS NULL",
 }
 
 EXPECTED = {
@@ -30,6 +32,8 @@ EXPECTED = {
         "sha256": "SELECT SUBSTRING(ENCODE(SHA256(CONVERT_TO('a|' || x, 'UTF8')), 'hex') FROM 1 FOR 16)",
         "agg": "SELECT STRING_AGG(v, '|' ORDER BY v COLLATE \"C\") FROM t",
         "series": "SELECT *, GENERATE_SERIES(0, CAST(n AS BIGINT) - 1) AS i FROM p",
+        "latest": "SELECT * FROM ( SELECT DISTINCT ON (k) *, 1 AS r FROM t ORDER BY k, u DESC NULLS LAST ) AS ranked "
+                  "WHERE r = 1 AND d IS NULL",
     },
     "clickhouse": {
         "md5": "SELECT LOWER(HEX(MD5('a|' || COALESCE(x, ''))))",
@@ -40,6 +44,8 @@ EXPECTED = {
         "now": "SELECT CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))",
         "create": "CREATE TABLE IF NOT EXISTS t ( a Nullable(String), j Nullable(String), "
                   "ts Nullable(DateTime64(6)) ) ENGINE=MergeTree ORDER BY tuple()",
+        "latest": "SELECT * FROM ( SELECT *, 1 AS r FROM t ORDER BY k, u DESC LIMIT 1 BY k ) AS ranked "
+                  "WHERE r = 1 AND d IS NULL",
     },
     "spark": {
         "agg": "SELECT ARRAY_JOIN(ARRAY_SORT(COLLECT_LIST(v)), '|') FROM t",
@@ -80,6 +86,31 @@ def _compact(sql: str) -> str:
 def test_transpiled_pairs(dialect: str, construct: str) -> None:
     (sql,) = transpile(SOURCES[construct], dialect)
     assert _compact(sql) == _compact(EXPECTED[dialect][construct])
+
+
+#: A feature table's layout as create.sql.j2 states it (sqlxy/dialects/layout.py): c is NULL in some rows.
+LAYOUT = ('CREATE TABLE IF NOT EXISTS t (k VARCHAR COLLATE "C" NOT NULL, c VARCHAR COLLATE "C", v VARCHAR, '
+          'u TIMESTAMP NOT NULL); CREATE INDEX IF NOT EXISTS "t:latest" ON t (k, c, u DESC); '
+          'CREATE INDEX IF NOT EXISTS "t:markers" ON t (k, u DESC) WHERE c IS NULL')
+PLAIN = "CREATE TABLE IF NOT EXISTS t ( k {s}, c {s}, v {s}, u {ts} )"
+REALIZED = {
+    "postgres": ['CREATE TABLE IF NOT EXISTS t ( k TEXT COLLATE "C" NOT NULL, c TEXT COLLATE "C", v TEXT, '
+                 'u TIMESTAMP NOT NULL )',
+                 'CREATE INDEX IF NOT EXISTS "t:latest" ON t(k, c, u DESC NULLS LAST)',
+                 'CREATE INDEX IF NOT EXISTS "t:markers" ON t(k, u DESC NULLS LAST) WHERE c IS NULL'],
+    "clickhouse": ['CREATE TABLE IF NOT EXISTS t ( k String, c Nullable(String), v Nullable(String), '
+                   'u DateTime64(6) ) ENGINE=MergeTree ORDER BY ("k", "c", "u") SETTINGS allow_nullable_key = 1'],
+    "duckdb": [PLAIN.format(s="TEXT", ts="TIMESTAMP")],
+    "spark": [PLAIN.format(s="STRING", ts="TIMESTAMP_NTZ") + " USING PARQUET"],
+    "redshift": [PLAIN.format(s="VARCHAR(MAX)", ts="TIMESTAMP")],
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(REALIZED))
+def test_layout_realized_per_engine(dialect: str) -> None:
+    """PostgreSQL keeps the layout; ClickHouse sorts by the latest index, NOT NULL columns not
+    Nullable; the others get the plain table they always had."""
+    assert [_compact(sql) for sql in transpile(LAYOUT, dialect)] == [_compact(sql) for sql in REALIZED[dialect]]
 
 
 def test_spark_delete_becomes_copy_overwrite_drop() -> None:
@@ -201,3 +232,21 @@ def test_outer_join_presence_markers(adapter: Adapter) -> None:
     source = ("SELECT COUNT(*) AS n FROM (SELECT 'a' AS k, 1 AS p) AS e FULL OUTER JOIN "
               "(SELECT 'b' AS k, 1 AS p) AS c ON e.k = c.k WHERE COALESCE(c.p, 0) = 0")
     assert _one(adapter, source) == 1
+
+
+def test_latest_row_per_group(adapter: Adapter) -> None:
+    """The merge-on-read ranking (DISTINCT ON on PostgreSQL, LIMIT 1 BY on ClickHouse) keeps each
+    group's latest row, and the filter around it still applies, on a table made with the layout
+    (c is NULL in one row)."""
+    for statement in transpile(LAYOUT, adapter.dialect):
+        adapter.execute(statement)
+    rows = [("a", "'1'", "old", 1), ("a", "'1'", "new", 2), ("b", "'2'", "kept", 1), ("b", "'2'", "gone", 3),
+            ("e", "CAST(NULL AS VARCHAR)", "marker", 1)]
+    values = " UNION ALL ".join(f"SELECT '{k}' AS k, {c} AS c, '{v}' AS v, CAST('2024-01-01 00:00:0{u}' AS "
+                                f"TIMESTAMP) AS u" for k, c, v, u in rows)
+    (insert,) = transpile(f"INSERT INTO t (k, c, v, u) SELECT * FROM ({values}) AS rows", adapter.dialect)
+    adapter.execute(insert)
+    latest = ("SELECT k, v FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY u DESC) AS r FROM t) "
+              "AS ranked WHERE r = 1 AND v <> 'gone' ORDER BY k")
+    (query,) = transpile(latest, adapter.dialect)
+    assert adapter.fetch_arrow(query).to_pylist() == [{"k": "a", "v": "new"}, {"k": "e", "v": "marker"}]

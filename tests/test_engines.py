@@ -75,7 +75,7 @@ def test_stale_if_status_and_push(store: sqlxy.Store) -> None:
     assert sorted(grouped["video_id"].to_pylist()) == ["v2", "v3"]  # parents with a 5th chunk
     status = {r["feature"]: r for r in store.status()}
     assert status["video/faces"] == {"feature": "video/faces", "rows": 13, "new": 0, "stale": 0, "orphaned": 0,
-                                     "waiting_on": []}
+                                     "waiting_on": [], "layout": "ok"}
     assert status["video/raw"]["rows"] == 3 and status["video/raw"]["new"] is None
     assert store.push() is True and store.push() is False
     history = fetch_native(store, f"SELECT * FROM {table_ref('sqlxy_graph_history', store.config.schema)}")

@@ -8,11 +8,13 @@ source dialect, and nothing here is SQL text pasted together.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlglot import exp
 
 from sqlxy.compiler.sqlparts import column
+from sqlxy.spec.model import MAX_NAME
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,26 @@ def data_version_column(field_suffix: str) -> str:
 def data_version_alias(dep_index: int, field_suffix: str) -> str:
     """An upstream field's data version as the joined relation names it (`sqlxy_dv_0__audio`)."""
     return f"sqlxy_dv_{dep_index}__{field_suffix}"
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index the merge-on-read reads by: `columns`, then `sqlxy_updated_at` descending (each
+    sample's latest row first); `only_null`: partial, over the rows where that column is NULL."""
+
+    name: str
+    columns: tuple[str, ...]
+    only_null: str | None = None
+
+
+def index_name(table: str, role: str) -> str:
+    """`<table>:<role>`: table names hold only [a-z0-9_], so no table (they share PostgreSQL's
+    namespace with indexes) can be named so; cut to fit MAX_NAME, a digest keeps it unique."""
+    name = f"{table}:{role}"
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(table.encode()).hexdigest()[:8]
+    return f"{table[:MAX_NAME - len(role) - 10]}_{digest}:{role}"
 
 
 @dataclass(frozen=True)
@@ -156,6 +178,30 @@ class FeatureModel:
     def typed_columns(self, only: tuple[str, ...] | None = None) -> list[Column]:
         """Every table column, or those whose name is in `only`."""
         return [c for c in self.table_columns if only is None or c.name in only]
+
+    # -- the table's layout (docs/design.md, "Table layout per engine") ---------------------
+
+    @property
+    def indexes(self) -> tuple[Index, ...]:
+        """What `latest` ranks by: the ids; an expansion's rows recording a parent without
+        children (child id NULL) are ranked by the parent keys."""
+        latest = Index(index_name(self.table.name, "latest"), self.ids)
+        if self.child_id is None:
+            return (latest,)
+        return latest, Index(index_name(self.table.name, "markers"), self.keys, only_null=self.child_id)
+
+    @property
+    def bytewise(self) -> frozenset[str]:
+        """Text columns that must compare bytewise on every engine: ids, compare keys, provenance."""
+        wanted = {*self.ids, *self.keys, *(f.provenance for f in self.fields), "sqlxy_provenance"}
+        return frozenset(c.name for c in self.table_columns if c.name in wanted and c.type == "VARCHAR")
+
+    @property
+    def never_null(self) -> frozenset[str]:
+        """Columns no row leaves NULL: the ids (an expansion's rows recording a parent without
+        children hold only the parent keys) and the write time."""
+        ids = [i for i in self.ids if self.child_id is None or i in self.keys]
+        return frozenset([*ids, "sqlxy_updated_at"])
 
     @property
     def samples_table(self) -> exp.Expression:

@@ -8,12 +8,22 @@
   rows) and `now64(6, 'UTC')` for `NOW() AT TIME ZONE 'UTC'`.
 - Tables need an engine: `ENGINE = MergeTree ORDER BY tuple()` unless one is given.
 - JSON columns are stored as String (the JSON type is not Nullable).
+- The latest row per group (`latest.py`) is `… ORDER BY p, o LIMIT 1 BY p`, which reads a table
+  sorted by (ids, sqlxy_updated_at) in key order where a window numbers every row.
+- Table layout (`layout.py`): a feature table is sorted by its `latest` index, `ORDER BY (ids,
+  sqlxy_updated_at)` (ClickHouse has no secondary B-trees; its sorting key is the index), and its
+  `NOT NULL` columns are not Nullable. A key column that is Nullable (an expansion's child id,
+  NULL in the rows recording a parent without children) needs `allow_nullable_key`. Strings
+  compare bytewise already: collations are dropped; the partial index has no counterpart.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
+
+from sqlxy.dialects.latest import rewrite_latest
+from sqlxy.dialects.layout import Statements, column_defs, drop_constraints, is_index
 
 DType = exp.DataType.Type
 
@@ -51,7 +61,49 @@ def _at_time_zone(self: ClickHouse.Generator, expression: exp.AtTimeZone) -> str
     return self.func("toTimeZone", inner, expression.args["zone"])
 
 
+def _limit_one_by(inner: exp.Select, keys: list[exp.Expression]) -> None:
+    inner.set("limit", exp.Limit(expression=exp.Literal.number(1), expressions=keys))
+
+
+def _sorting_key(table: exp.Expression, indexes: Statements) -> list[str]:
+    """The columns of the first full (not partial) index on `table`."""
+    for index in indexes:
+        params = index.this.args.get("params")
+        if index.this.args.get("table") == table and params and not params.args.get("where"):
+            return [ordered.this.name for ordered in params.args.get("columns") or []]
+    return []
+
+
+def _sorted_table(statement: exp.Expression, key: list[str]) -> None:
+    """Non-Nullable NOT NULL columns (CREATE or ALTER), and a created table sorted by `key`."""
+    nullable = set()
+    for column in column_defs(statement):
+        if exp.NotNullColumnConstraint not in {type(k) for k in drop_constraints(column)}:
+            nullable.add(column.name)
+        elif isinstance(column.args.get("kind"), exp.DataType):
+            column.args["kind"].set("nullable", False)
+    if not isinstance(statement, exp.Create) or not key:
+        return
+    columns = [exp.column(name, quoted=True) for name in key]
+    properties = [exp.EngineProperty(this=exp.to_identifier("MergeTree")),
+                  exp.Order(expressions=[exp.Ordered(this=exp.Tuple(expressions=columns), nulls_first=False)])]
+    if nullable & set(key):
+        setting = exp.EQ(this=exp.column("allow_nullable_key"), expression=exp.Literal.number(1))
+        properties.append(exp.SettingsProperty(expressions=[setting]))
+    statement.set("properties", exp.Properties(expressions=properties))
+
+
 class SqlxyClickHouse(ClickHouse):
+    @staticmethod
+    def realize_layout(statements: Statements) -> Statements:
+        """Indexes become the sorting key of the table created in the same query (see the module)."""
+        indexes = [s for s in statements if is_index(s)]
+        kept = [s for s in statements if not is_index(s)]
+        for statement in kept:
+            created = statement.this.this if isinstance(statement, exp.Create) else None
+            _sorted_table(statement, _sorting_key(created, indexes) if created is not None else [])
+        return kept
+
     class Generator(ClickHouse.Generator):
         TYPE_MAPPING = {
             **ClickHouse.Generator.TYPE_MAPPING,
@@ -66,6 +118,10 @@ class SqlxyClickHouse(ClickHouse):
             exp.Explode: _explode,
             exp.AtTimeZone: _at_time_zone,
         }
+
+        def select_sql(self, expression: exp.Select) -> str:
+            # the tree is the generator's own copy (`generate` copies it), so it may be rewritten
+            return super().select_sql(rewrite_latest(expression, _limit_one_by))
 
         def create_sql(self, expression: exp.Create) -> str:
             properties = expression.args.get("properties")

@@ -5,12 +5,19 @@
 - Expansion: DuckDB's `UNNEST(RANGE(0, n))` in a select list becomes `UNNEST(GENERATE_SERIES(0, n - 1))`
   in stock sqlglot, which PostgreSQL rejects (a set is not an array); the set-returning
   `GENERATE_SERIES(0, n - 1)` alone is what PostgreSQL expands into rows.
+- The latest row per group (`latest.py`) is `DISTINCT ON (p) … ORDER BY p, o`: PostgreSQL reads
+  the rows in the order of the table's index on (ids, sqlxy_updated_at DESC NULLS LAST) and keeps
+  the first of each group, where a window numbers every row first.
+- Table layout (`layout.py`): PostgreSQL keeps it all, the indexes, `COLLATE "C"` and `NOT NULL`.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
+
+from sqlxy.dialects.latest import rewrite_latest
+from sqlxy.dialects.layout import Statements
 
 
 def _sha256(self: Postgres.Generator, expression: exp.SHA2) -> str:
@@ -40,7 +47,16 @@ def _explode(self: Postgres.Generator, expression: exp.Explode) -> str:
     return self.func("UNNEST", series)
 
 
+def _distinct_on(inner: exp.Select, keys: list[exp.Expression]) -> None:
+    inner.set("distinct", exp.Distinct(on=exp.Tuple(expressions=keys)))
+
+
 class SqlxyPostgres(Postgres):
+    @staticmethod
+    def realize_layout(statements: Statements) -> Statements:
+        """PostgreSQL realizes the whole layout: indexes, bytewise collation, NOT NULL."""
+        return statements
+
     class Generator(Postgres.Generator):
         TRANSFORMS = {
             **Postgres.Generator.TRANSFORMS,
@@ -48,3 +64,7 @@ class SqlxyPostgres(Postgres):
             exp.GroupConcat: _ordered_string_agg,
             exp.Explode: _explode,
         }
+
+        def select_sql(self, expression: exp.Select) -> str:
+            # the tree is the generator's own copy (`generate` copies it), so it may be rewritten
+            return super().select_sql(rewrite_latest(expression, _distinct_on))

@@ -6,15 +6,22 @@ its strategy from them, never from the engine's name:
 - `SUPPORTS_TRANSACTIONS`: `transaction()` makes several statements land together or not at all.
   Without it, `transaction()` raises instead of pretending, and `commits.recorded` runs the
   statements in their order and records the write as atomic only when it is one statement.
+
+Engines whose feature tables have a layout of their own (PostgreSQL, ClickHouse: docs/design.md,
+"Table layout per engine") also define `layout_gaps` and `migration` (`TableLayout` below); the
+store reads a table's layout only through them, and engines without them have nothing to check.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import pyarrow as pa
+
+from sqlxy.compiler.model import FeatureModel
 
 
 class Adapter(Protocol):
@@ -45,3 +52,22 @@ class Adapter(Protocol):
         `SUPPORTS_TRANSACTIONS`: elsewhere it raises NotImplementedError."""
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LayoutGap:
+    """How an existing table differs from the layout its engine gives a new one."""
+
+    text: str
+    automatic: bool = False  # the next write or resolve fixes it (`Tables.ensure`)
+
+
+class TableLayout(Protocol):
+    """What an adapter whose engine has a table layout of its own adds."""
+
+    def layout_gaps(self, table: str, schema: str | None, model: FeatureModel) -> list[LayoutGap]:
+        """How the existing `table` of `model` differs from the layout of a new one."""
+
+    def migration(self, table: str, schema: str | None, model: FeatureModel, create: list[str]) -> list[str]:
+        """The statements that give the existing `table` the layout of `create` (its compiled
+        `create` query) and keep its rows, in the order they must run."""

@@ -1,4 +1,10 @@
-"""PostgreSQL through psycopg 3. Rows cross as CSV streams parsed by Arrow (no row loops)."""
+"""PostgreSQL through psycopg 3. Rows cross as CSV streams parsed by Arrow (no row loops).
+
+Table layout (docs/design.md, "Table layout per engine"): a new feature table has its indexes and
+bytewise (`COLLATE "C"`) id, key and provenance columns. An older table gets a missing index from
+the next write or resolve (`Tables.ensure`); its columns' collation changes only through `sqlxy
+migrate`, because ALTER COLUMN … COLLATE takes the table's exclusive lock and rebuilds its indexes.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +17,48 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sqlxy.compiler.model import FeatureModel
 from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
+from sqlxy.store.adapter import LayoutGap
 
 # type OID → Arrow type for results; anything else arrives as text
 _ARROW_TYPES = {16: pa.bool_(), 20: pa.int64(), 21: pa.int64(), 23: pa.int64(), 700: pa.float64(),
                 701: pa.float64(), 1700: pa.float64(), 1114: pa.timestamp("us"),
                 1184: pa.timestamp("us", tz="UTC"), 1082: pa.date32()}
+
+
+# Each index of a table with its columns in order.
+_INDEXES = """
+SELECT i.relname::text, array_agg(a.attname::text ORDER BY k.ord)
+FROM pg_index x
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_class i ON i.oid = x.indexrelid
+CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE t.relname = %s AND n.nspname = COALESCE(%s, current_schema())
+GROUP BY i.relname
+"""
+# The named columns that do not compare bytewise: neither "C"/"POSIX" nor the database default
+# when that is the C locale of libc.
+_LOCALE_COLUMNS = """
+SELECT a.attname::text
+FROM pg_attribute a
+JOIN pg_class t ON t.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_collation c ON c.oid = a.attcollation
+JOIN pg_database d ON d.datname = current_database()
+WHERE t.relname = %s AND n.nspname = COALESCE(%s, current_schema()) AND a.attnum > 0
+  AND NOT a.attisdropped AND a.attname = ANY(%s) AND c.collname NOT IN ('C', 'POSIX')
+  AND NOT (c.collname = 'default' AND d.datcollate IN ('C', 'POSIX')
+           AND COALESCE(to_jsonb(d) ->> 'datlocprovider', 'c') = 'c')
+ORDER BY a.attnum
+"""
+
+
+def _ident(*parts: str | None) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts if part)
 
 
 def _pg_type(arrow_type: pa.DataType) -> str:
@@ -100,6 +141,36 @@ class PostgresAdapter:
                            (table, schema))
             names = [row[0] for row in cursor.fetchall()]
         return names or None
+
+    def layout_gaps(self, table: str, schema: str | None, model: FeatureModel) -> list[LayoutGap]:
+        missing, other, locale = self._layout(table, schema, model)
+        gaps = [LayoutGap(f"no index {name}", automatic=True) for name in missing]
+        gaps += [LayoutGap(f"index {name} is not on ({', '.join(columns)})") for name, columns in other.items()]
+        if locale:
+            gaps.append(LayoutGap(f"{', '.join(locale)} compare by the database's locale, not bytewise"))
+        return gaps
+
+    def migration(self, table: str, schema: str | None, model: FeatureModel, create: list[str]) -> list[str]:
+        """Indexes on other columns dropped, bytewise columns altered (in one ALTER: the indexes
+        are rebuilt once), then the `create` statements (CREATE … IF NOT EXISTS) add the indexes."""
+        missing, other, locale = self._layout(table, schema, model)
+        statements = [f"DROP INDEX IF EXISTS {_ident(schema, name)}" for name in other]
+        if locale:
+            alter = ", ".join(f'ALTER COLUMN {_ident(c)} TYPE TEXT COLLATE "C"' for c in locale)
+            statements.append(f"ALTER TABLE {_ident(schema, table)} {alter}")
+        return statements + create if statements or missing else []
+
+    def _layout(self, table: str, schema: str | None,
+                model: FeatureModel) -> tuple[list[str], dict[str, list[str]], list[str]]:
+        """The table's missing indexes, those on other columns (with the columns wanted), and its
+        bytewise columns that compare by the locale."""
+        with self._cursor() as cursor:
+            found = dict(cursor.execute(_INDEXES, (table, schema)).fetchall())
+            locale = [r[0] for r in cursor.execute(_LOCALE_COLUMNS, (table, schema, sorted(model.bytewise)))]
+        wanted = {index.name: [*index.columns, "sqlxy_updated_at"] for index in model.indexes}
+        missing = [name for name in wanted if name not in found]
+        other = {name: columns for name, columns in wanted.items() if name in found and found[name] != columns}
+        return missing, other, locale
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -1,4 +1,5 @@
-"""status: per feature, its current rows and pending work, read without creating anything."""
+"""status: per feature, its current rows and pending work, and whether its table still has an
+older layout (`layout.describe`), read without creating anything."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from sqlxy import selectors
 from sqlxy.compiler import Query
+from sqlxy.store import layout
 from sqlxy.store.increment import CHANGES
 from sqlxy.store.readonly import as_is, count_as_is
 from sqlxy.store.runner import naming
@@ -13,8 +15,9 @@ from sqlxy.store.tables import Tables
 
 
 def status(tables: Tables, keys: list[str] | None = None) -> list[dict[str, Any]]:
-    """Per feature: current rows, new / stale / orphaned counts, and `waiting_on`: the upstream
-    features (direct or not) that have work pending, so this one will change once they run."""
+    """Per feature: current rows, new / stale / orphaned counts, `waiting_on`: the upstream
+    features (direct or not) that have work pending, so this one will change once they run, and
+    `layout`: `ok`, or how its table differs from a new one and what fixes that."""
     graph = tables.runner.compiler.graph
     rows = {key: _status(tables, key) for key in selectors.select(graph, keys)}
     for key, row in rows.items():
@@ -25,6 +28,7 @@ def status(tables: Tables, keys: list[str] | None = None) -> list[dict[str, Any]
                 waiting.add(dep.upstream)
             waiting |= set(upstream.get("waiting_on", []))
         row["waiting_on"] = sorted(waiting)
+        row["layout"] = layout.describe(tables.runner, key)
     return list(rows.values())
 
 

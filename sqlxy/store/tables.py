@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from sqlxy.compiler import ExtendParams, Query, system
 from sqlxy.compiler.model import FeatureModel
+from sqlxy.store import layout
 from sqlxy.store.runner import Runner
 
 
@@ -15,16 +16,18 @@ class Tables:
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self._ready: set[str] = set()  # tables known to hold every column of their spec
+        self._ensured: set[str] = set()  # tables `ensure` saw to (columns and indexes)
 
     def name(self, key: str) -> str:
         return self.runner.compiler.table_name(key)
 
     def ensure(self, key: str) -> None:
-        """Create the feature table, or add the columns a spec change introduced."""
-        if key in self._ready:
+        """Create the feature table, or add the columns a spec change introduced and the indexes
+        an older sqlxy did not create (PostgreSQL: CREATE INDEX IF NOT EXISTS, once per store)."""
+        if key in self._ensured:
             return
         adapter, schema = self.runner.adapter, self.runner.schema
-        if not self._ready and schema:
+        if not self._ensured and schema:
             adapter.execute(system.create_schema(schema, adapter.dialect))
         existing = adapter.columns(self.name(key), schema)
         if existing is None:
@@ -34,7 +37,10 @@ class Tables:
             missing = tuple(c for c in wanted if c not in existing)
             if missing:
                 self.runner.run(key, Query.EXTEND, ExtendParams(missing=missing))
+            if any(gap.automatic for gap in layout.gaps(self.runner, key)):
+                self.runner.run(key, Query.CREATE)  # the table exists: only its indexes are made
         self._ready.add(key)
+        self._ensured.add(key)
 
     def ensure_lineage(self, key: str) -> None:
         """The feature's table and those of its deps, which its queries read."""

@@ -15,9 +15,11 @@ CREATE TABLE IF NOT EXISTS "video__chunk" (
   "sqlxy_feature_version" Nullable(String),
   "sqlxy_project_version" Nullable(String),
   "sqlxy_created_at" Nullable(DateTime64(6)),
-  "sqlxy_updated_at" Nullable(DateTime64(6)),
+  "sqlxy_updated_at" DateTime64(6),
   "sqlxy_deleted_at" Nullable(DateTime64(6)),
   "sqlxy_run_id" Nullable(String)
 )
 ENGINE=MergeTree
-ORDER BY tuple()
+ORDER BY ("video_chunk_id", "sqlxy_updated_at")
+SETTINGS
+  allow_nullable_key = 1

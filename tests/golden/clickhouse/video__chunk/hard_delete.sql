@@ -47,7 +47,7 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
-            ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+            1 AS sqlxy_rank
           FROM (
             SELECT
               *
@@ -57,6 +57,10 @@ WHERE
                 "video_chunk_id" IS NULL
               )
           ) AS stored_samples
+          ORDER BY
+            "video_chunk_id",
+            "sqlxy_updated_at" DESC
+          LIMIT 1 BY "video_chunk_id"
         ) AS ranked
         WHERE
           sqlxy_rank = 1
@@ -113,7 +117,7 @@ WHERE
               "sqlxy_updated_at",
               "sqlxy_deleted_at",
               "sqlxy_run_id",
-              ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+              1 AS sqlxy_rank
             FROM (
               SELECT
                 *
@@ -121,6 +125,10 @@ WHERE
               WHERE
                 "video_chunk_id" IS NULL
             ) AS stored_markers
+            ORDER BY
+              "video_id",
+              "sqlxy_updated_at" DESC
+            LIMIT 1 BY "video_id"
           ) AS ranked
           WHERE
             sqlxy_rank = 1

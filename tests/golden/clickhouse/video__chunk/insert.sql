@@ -90,7 +90,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+      1 AS sqlxy_rank
     FROM (
       SELECT
         *
@@ -123,6 +123,10 @@ FROM (
           ) AS touched
         )
     ) AS candidates
+    ORDER BY
+      "video_chunk_id",
+      "sqlxy_updated_at" DESC
+    LIMIT 1 BY "video_chunk_id"
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -216,7 +220,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+      1 AS sqlxy_rank
     FROM (
       SELECT
         *
@@ -233,6 +237,10 @@ FROM (
             )
         )
     ) AS markers
+    ORDER BY
+      "video_id",
+      "sqlxy_updated_at" DESC
+    LIMIT 1 BY "video_id"
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -39,8 +39,12 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM "video__raw"
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -141,7 +145,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -151,6 +155,10 @@ WITH upstream_0 AS (
               "video_chunk_id" IS NULL
             )
         ) AS stored_samples
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -198,7 +206,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -206,6 +214,10 @@ WITH upstream_0 AS (
           WHERE
             "video_chunk_id" IS NULL
         ) AS stored_markers
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -348,7 +360,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -358,6 +370,10 @@ FROM (
             "video_chunk_id" IS NULL
           )
       ) AS stored_samples
+      ORDER BY
+        "video_chunk_id",
+        "sqlxy_updated_at" DESC
+      LIMIT 1 BY "video_chunk_id"
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -405,7 +421,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -413,6 +429,10 @@ FROM (
         WHERE
           "video_chunk_id" IS NULL
       ) AS stored_markers
+      ORDER BY
+        "video_id",
+        "sqlxy_updated_at" DESC
+      LIMIT 1 BY "video_id"
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

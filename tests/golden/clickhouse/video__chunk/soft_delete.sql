@@ -93,7 +93,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -103,6 +103,10 @@ FROM (
             "video_chunk_id" IS NULL
           )
       ) AS stored_samples
+      ORDER BY
+        "video_chunk_id",
+        "sqlxy_updated_at" DESC
+      LIMIT 1 BY "video_chunk_id"
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -150,7 +154,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -158,6 +162,10 @@ FROM (
         WHERE
           "video_chunk_id" IS NULL
       ) AS stored_markers
+      ORDER BY
+        "video_id",
+        "sqlxy_updated_at" DESC
+      LIMIT 1 BY "video_id"
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -19,8 +19,12 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM "video__raw"
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -121,7 +125,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -131,6 +135,10 @@ WITH upstream_0 AS (
               "video_chunk_id" IS NULL
             )
         ) AS stored_samples
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -178,7 +186,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -186,6 +194,10 @@ WITH upstream_0 AS (
           WHERE
             "video_chunk_id" IS NULL
         ) AS stored_markers
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -37,8 +37,12 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
-            ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+            1 AS sqlxy_rank
           FROM "video__faces"
+          ORDER BY
+            "video_chunk_id",
+            "sqlxy_updated_at" DESC
+          LIMIT 1 BY "video_chunk_id"
         ) AS ranked
         WHERE
           sqlxy_rank = 1

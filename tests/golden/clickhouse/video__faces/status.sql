@@ -19,7 +19,7 @@ WITH upstream_0 AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -29,6 +29,10 @@ WITH upstream_0 AS (
               "video_chunk_id" IS NULL
             )
         ) AS stored_samples
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -91,8 +95,12 @@ WITH upstream_0 AS (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM "video__faces"
+      ORDER BY
+        "video_chunk_id",
+        "sqlxy_updated_at" DESC
+      LIMIT 1 BY "video_chunk_id"
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -32,8 +32,12 @@ FROM (
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
     "sqlxy_run_id",
-    ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+    1 AS sqlxy_rank
   FROM "video__raw"
+  ORDER BY
+    "video_id",
+    "sqlxy_updated_at" DESC
+  LIMIT 1 BY "video_id"
 ) AS ranked
 WHERE
   sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

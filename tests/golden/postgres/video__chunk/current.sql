@@ -19,7 +19,7 @@ SELECT
   "sqlxy_deleted_at",
   "sqlxy_run_id"
 FROM (
-  SELECT
+  SELECT DISTINCT ON ("video_chunk_id")
     "video_id",
     "video_chunk_id",
     "chunk_index",
@@ -38,7 +38,7 @@ FROM (
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
     "sqlxy_run_id",
-    ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+    1 AS sqlxy_rank
   FROM (
     SELECT
       *
@@ -46,6 +46,9 @@ FROM (
     WHERE
       NOT "video_chunk_id" IS NULL
   ) AS stored_samples
+  ORDER BY
+    "video_chunk_id",
+    "sqlxy_updated_at" DESC NULLS LAST
 ) AS ranked
 WHERE
   sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

@@ -17,10 +17,13 @@ WITH upstream_0 AS (
       SELECT
         *
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_id")
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM "video__raw"
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

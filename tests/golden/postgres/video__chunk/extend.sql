@@ -1,9 +1,9 @@
 -- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template extend.sql.j2 · dialect postgres
 ALTER TABLE "video__chunk"
-ADD COLUMN "video_id" TEXT;
+ADD COLUMN "video_id" TEXT COLLATE "C";
 
 ALTER TABLE "video__chunk"
-ADD COLUMN "video_chunk_id" TEXT;
+ADD COLUMN "video_chunk_id" TEXT COLLATE "C";
 
 ALTER TABLE "video__chunk"
 ADD COLUMN "chunk_index" BIGINT;
@@ -18,10 +18,10 @@ ALTER TABLE "video__chunk"
 ADD COLUMN "duration_s" DOUBLE PRECISION;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN "sqlxy_provenance__audio" TEXT;
+ADD COLUMN "sqlxy_provenance__audio" TEXT COLLATE "C";
 
 ALTER TABLE "video__chunk"
-ADD COLUMN "sqlxy_provenance__frames" TEXT;
+ADD COLUMN "sqlxy_provenance__frames" TEXT COLLATE "C";
 
 ALTER TABLE "video__chunk"
 ADD COLUMN "sqlxy_data_version__audio" TEXT;
@@ -30,7 +30,7 @@ ALTER TABLE "video__chunk"
 ADD COLUMN "sqlxy_data_version__frames" TEXT;
 
 ALTER TABLE "video__chunk"
-ADD COLUMN "sqlxy_provenance" TEXT;
+ADD COLUMN "sqlxy_provenance" TEXT COLLATE "C";
 
 ALTER TABLE "video__chunk"
 ADD COLUMN "sqlxy_data_version" TEXT;

@@ -28,7 +28,7 @@ WHERE
           "sqlxy_deleted_at",
           "sqlxy_run_id"
         FROM (
-          SELECT
+          SELECT DISTINCT ON ("video_chunk_id")
             "video_id",
             "video_chunk_id",
             "chunk_index",
@@ -47,7 +47,7 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
-            ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+            1 AS sqlxy_rank
           FROM (
             SELECT
               *
@@ -55,6 +55,9 @@ WHERE
             WHERE
               NOT "video_chunk_id" IS NULL
           ) AS stored_samples
+          ORDER BY
+            "video_chunk_id",
+            "sqlxy_updated_at" DESC NULLS LAST
         ) AS ranked
         WHERE
           sqlxy_rank = 1
@@ -92,7 +95,7 @@ WHERE
             "sqlxy_deleted_at",
             "sqlxy_run_id"
           FROM (
-            SELECT
+            SELECT DISTINCT ON ("video_id")
               "video_id",
               "video_chunk_id",
               "chunk_index",
@@ -111,7 +114,7 @@ WHERE
               "sqlxy_updated_at",
               "sqlxy_deleted_at",
               "sqlxy_run_id",
-              ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+              1 AS sqlxy_rank
             FROM (
               SELECT
                 *
@@ -119,6 +122,9 @@ WHERE
               WHERE
                 "video_chunk_id" IS NULL
             ) AS stored_markers
+            ORDER BY
+              "video_id",
+              "sqlxy_updated_at" DESC NULLS LAST
           ) AS ranked
           WHERE
             sqlxy_rank = 1

@@ -71,7 +71,7 @@ FROM (
     "sqlxy_deleted_at",
     "sqlxy_run_id"
   FROM (
-    SELECT
+    SELECT DISTINCT ON ("video_chunk_id")
       "video_id",
       "video_chunk_id",
       "chunk_index",
@@ -90,7 +90,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+      1 AS sqlxy_rank
     FROM (
       SELECT
         *
@@ -119,6 +119,9 @@ FROM (
           ) AS touched
         )
     ) AS candidates
+    ORDER BY
+      "video_chunk_id",
+      "sqlxy_updated_at" DESC NULLS LAST
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -189,7 +192,7 @@ FROM (
     "sqlxy_deleted_at",
     "sqlxy_run_id"
   FROM (
-    SELECT
+    SELECT DISTINCT ON ("video_id")
       "video_id",
       "video_chunk_id",
       "chunk_index",
@@ -208,7 +211,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+      1 AS sqlxy_rank
     FROM (
       SELECT
         *
@@ -223,6 +226,9 @@ FROM (
             NOT "video_chunk_id" IS NULL
         )
     ) AS markers
+    ORDER BY
+      "video_id",
+      "sqlxy_updated_at" DESC NULLS LAST
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

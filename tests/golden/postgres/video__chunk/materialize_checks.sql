@@ -17,10 +17,13 @@ WITH upstream_0 AS (
       SELECT
         *
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_id")
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM "video__raw"
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -94,7 +97,7 @@ WITH upstream_0 AS (
         "sqlxy_deleted_at",
         "sqlxy_run_id"
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_chunk_id")
           "video_id",
           "video_chunk_id",
           "chunk_index",
@@ -113,7 +116,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -121,6 +124,9 @@ WITH upstream_0 AS (
           WHERE
             NOT "video_chunk_id" IS NULL
         ) AS stored_samples
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -149,7 +155,7 @@ WITH upstream_0 AS (
         "sqlxy_deleted_at",
         "sqlxy_run_id"
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_id")
           "video_id",
           "video_chunk_id",
           "chunk_index",
@@ -168,7 +174,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -176,6 +182,9 @@ WITH upstream_0 AS (
           WHERE
             "video_chunk_id" IS NULL
         ) AS stored_markers
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -320,7 +329,7 @@ CROSS JOIN (
       "sqlxy_deleted_at",
       "sqlxy_run_id"
     FROM (
-      SELECT
+      SELECT DISTINCT ON ("video_chunk_id")
         "video_id",
         "video_chunk_id",
         "chunk_index",
@@ -339,7 +348,7 @@ CROSS JOIN (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -385,6 +394,9 @@ CROSS JOIN (
             ) AS outside_rows
           )
       ) AS held_rows
+      ORDER BY
+        "video_chunk_id",
+        "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

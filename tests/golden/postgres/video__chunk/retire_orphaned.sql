@@ -37,10 +37,13 @@ WITH upstream_0 AS (
       SELECT
         *
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_id")
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM "video__raw"
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -114,7 +117,7 @@ WITH upstream_0 AS (
         "sqlxy_deleted_at",
         "sqlxy_run_id"
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_chunk_id")
           "video_id",
           "video_chunk_id",
           "chunk_index",
@@ -133,7 +136,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -141,6 +144,9 @@ WITH upstream_0 AS (
           WHERE
             NOT "video_chunk_id" IS NULL
         ) AS stored_samples
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -169,7 +175,7 @@ WITH upstream_0 AS (
         "sqlxy_deleted_at",
         "sqlxy_run_id"
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_id")
           "video_id",
           "video_chunk_id",
           "chunk_index",
@@ -188,7 +194,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
-          ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -196,6 +202,9 @@ WITH upstream_0 AS (
           WHERE
             "video_chunk_id" IS NULL
         ) AS stored_markers
+        ORDER BY
+          "video_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -316,7 +325,7 @@ FROM (
       "sqlxy_deleted_at",
       "sqlxy_run_id"
     FROM (
-      SELECT
+      SELECT DISTINCT ON ("video_chunk_id")
         "video_id",
         "video_chunk_id",
         "chunk_index",
@@ -335,7 +344,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -343,6 +352,9 @@ FROM (
         WHERE
           NOT "video_chunk_id" IS NULL
       ) AS stored_samples
+      ORDER BY
+        "video_chunk_id",
+        "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -371,7 +383,7 @@ FROM (
       "sqlxy_deleted_at",
       "sqlxy_run_id"
     FROM (
-      SELECT
+      SELECT DISTINCT ON ("video_id")
         "video_id",
         "video_chunk_id",
         "chunk_index",
@@ -390,7 +402,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -398,6 +410,9 @@ FROM (
         WHERE
           "video_chunk_id" IS NULL
       ) AS stored_markers
+      ORDER BY
+        "video_id",
+        "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

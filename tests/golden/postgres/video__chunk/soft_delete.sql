@@ -74,7 +74,7 @@ FROM (
       "sqlxy_deleted_at",
       "sqlxy_run_id"
     FROM (
-      SELECT
+      SELECT DISTINCT ON ("video_chunk_id")
         "video_id",
         "video_chunk_id",
         "chunk_index",
@@ -93,7 +93,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -101,6 +101,9 @@ FROM (
         WHERE
           NOT "video_chunk_id" IS NULL
       ) AS stored_samples
+      ORDER BY
+        "video_chunk_id",
+        "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
@@ -129,7 +132,7 @@ FROM (
       "sqlxy_deleted_at",
       "sqlxy_run_id"
     FROM (
-      SELECT
+      SELECT DISTINCT ON ("video_id")
         "video_id",
         "video_chunk_id",
         "chunk_index",
@@ -148,7 +151,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
-        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+        1 AS sqlxy_rank
       FROM (
         SELECT
           *
@@ -156,6 +159,9 @@ FROM (
         WHERE
           "video_chunk_id" IS NULL
       ) AS stored_markers
+      ORDER BY
+        "video_id",
+        "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
       sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

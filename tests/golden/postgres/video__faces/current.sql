@@ -14,7 +14,7 @@ SELECT
   "sqlxy_deleted_at",
   "sqlxy_run_id"
 FROM (
-  SELECT
+  SELECT DISTINCT ON ("video_chunk_id")
     "video_chunk_id",
     "num_faces",
     "video_id",
@@ -28,8 +28,11 @@ FROM (
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
     "sqlxy_run_id",
-    ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+    1 AS sqlxy_rank
   FROM "video__faces"
+  ORDER BY
+    "video_chunk_id",
+    "sqlxy_updated_at" DESC NULLS LAST
 ) AS ranked
 WHERE
   sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

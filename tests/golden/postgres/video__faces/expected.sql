@@ -17,9 +17,9 @@ WITH upstream_0 AS (
       SELECT
         *
       FROM (
-        SELECT
+        SELECT DISTINCT ON ("video_chunk_id")
           *,
-          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+          1 AS sqlxy_rank
         FROM (
           SELECT
             *
@@ -27,6 +27,9 @@ WITH upstream_0 AS (
           WHERE
             NOT "video_chunk_id" IS NULL
         ) AS stored_samples
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
         sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL

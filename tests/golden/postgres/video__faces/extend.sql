@@ -1,6 +1,6 @@
 -- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template extend.sql.j2 · dialect postgres
 ALTER TABLE "video__faces"
-ADD COLUMN "video_chunk_id" TEXT;
+ADD COLUMN "video_chunk_id" TEXT COLLATE "C";
 
 ALTER TABLE "video__faces"
 ADD COLUMN "num_faces" BIGINT;
@@ -9,13 +9,13 @@ ALTER TABLE "video__faces"
 ADD COLUMN "video_id" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN "sqlxy_provenance__faces" TEXT;
+ADD COLUMN "sqlxy_provenance__faces" TEXT COLLATE "C";
 
 ALTER TABLE "video__faces"
 ADD COLUMN "sqlxy_data_version__faces" TEXT;
 
 ALTER TABLE "video__faces"
-ADD COLUMN "sqlxy_provenance" TEXT;
+ADD COLUMN "sqlxy_provenance" TEXT COLLATE "C";
 
 ALTER TABLE "video__faces"
 ADD COLUMN "sqlxy_data_version" TEXT;

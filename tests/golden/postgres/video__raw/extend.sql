@@ -1,6 +1,6 @@
 -- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template extend.sql.j2 · dialect postgres
 ALTER TABLE "video__raw"
-ADD COLUMN "video_id" TEXT;
+ADD COLUMN "video_id" TEXT COLLATE "C";
 
 ALTER TABLE "video__raw"
 ADD COLUMN "path" TEXT;
@@ -9,10 +9,10 @@ ALTER TABLE "video__raw"
 ADD COLUMN "duration_s" DOUBLE PRECISION;
 
 ALTER TABLE "video__raw"
-ADD COLUMN "sqlxy_provenance__audio" TEXT;
+ADD COLUMN "sqlxy_provenance__audio" TEXT COLLATE "C";
 
 ALTER TABLE "video__raw"
-ADD COLUMN "sqlxy_provenance__frames" TEXT;
+ADD COLUMN "sqlxy_provenance__frames" TEXT COLLATE "C";
 
 ALTER TABLE "video__raw"
 ADD COLUMN "sqlxy_data_version__audio" TEXT;
@@ -21,7 +21,7 @@ ALTER TABLE "video__raw"
 ADD COLUMN "sqlxy_data_version__frames" TEXT;
 
 ALTER TABLE "video__raw"
-ADD COLUMN "sqlxy_provenance" TEXT;
+ADD COLUMN "sqlxy_provenance" TEXT COLLATE "C";
 
 ALTER TABLE "video__raw"
 ADD COLUMN "sqlxy_data_version" TEXT;

@@ -25,7 +25,7 @@ WHERE
           "sqlxy_deleted_at",
           "sqlxy_run_id"
         FROM (
-          SELECT
+          SELECT DISTINCT ON ("video_id")
             "video_id",
             "path",
             "duration_s",
@@ -41,8 +41,11 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
-            ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+            1 AS sqlxy_rank
           FROM "video__raw"
+          ORDER BY
+            "video_id",
+            "sqlxy_updated_at" DESC NULLS LAST
         ) AS ranked
         WHERE
           sqlxy_rank = 1

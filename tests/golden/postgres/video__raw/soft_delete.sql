@@ -62,7 +62,7 @@ FROM (
     "sqlxy_deleted_at",
     "sqlxy_run_id"
   FROM (
-    SELECT
+    SELECT DISTINCT ON ("video_id")
       "video_id",
       "path",
       "duration_s",
@@ -78,8 +78,11 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
-      ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+      1 AS sqlxy_rank
     FROM "video__raw"
+    ORDER BY
+      "video_id",
+      "sqlxy_updated_at" DESC NULLS LAST
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
