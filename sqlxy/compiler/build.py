@@ -17,6 +17,7 @@ from sqlxy.compiler.model import (
     GenerateModel,
     data_version_alias,
     data_version_column,
+    dep_relation,
     provenance_column,
     samples_relation,
 )
@@ -57,11 +58,6 @@ def build_model(graph: FeatureGraph, versions: Versions, config: Config, key: st
         generate=_generate_model(node), child_id=node.child_id, example_column=_example_column(node))
 
 
-def relation_name(index: int, lineage: str) -> str:
-    """What the expected rows read of dep `index`: its rows, or its groups for an aggregation."""
-    return f"upstream_{index}_groups" if lineage == "aggregation" else f"upstream_{index}"
-
-
 JoinOn = tuple[tuple[exp.Expression, exp.Expression], ...]
 
 
@@ -74,7 +70,7 @@ def _joins(views: list[DepView], keys: tuple[str, ...]) -> tuple[list[tuple[str,
     """
     if not views:
         return [], ()
-    relations = [exp.to_identifier(relation_name(i, v.lineage)) for i, v in enumerate(views)]
+    relations = [exp.to_identifier(dep_relation(i, v.lineage)) for i, v in enumerate(views)]
     all_optional = len(views) > 1 and all(v.dep.optional for v in views)
     exprs = [exp.column(exp.to_identifier(k, quoted=True), table=relations[0].copy()) for k in keys]
     joins: list[tuple[str, JoinOn]] = [(JOINS[views[0].dep.optional], ())]

@@ -48,6 +48,16 @@ def data_version_column(field_suffix: str) -> str:
     return f"sqlxy_data_version__{field_suffix}"
 
 
+def dep_alias(dep_index: int) -> str:
+    """The CTE holding dep `dep_index`'s current rows after rename and filter."""
+    return f"upstream_{dep_index}"
+
+
+def dep_relation(dep_index: int, lineage: str) -> str:
+    """What the expected rows read of a dep: its rows, or its groups for an aggregation."""
+    return f"{dep_alias(dep_index)}_groups" if lineage == "aggregation" else dep_alias(dep_index)
+
+
 def data_version_alias(dep_index: int, field_suffix: str) -> str:
     """An upstream field's data version as the joined relation names it (`sqlxy_dv_0__audio`)."""
     return f"sqlxy_dv_{dep_index}__{field_suffix}"
@@ -107,12 +117,11 @@ class DepModel:
 
     @property
     def alias(self) -> str:
-        return f"upstream_{self.index}"
+        return dep_alias(self.index)
 
     @property
     def relation(self) -> str:
-        """What the expected rows read: the dep's rows, or its groups for an aggregation."""
-        return f"{self.alias}_groups" if self.lineage == "aggregation" else self.alias
+        return dep_relation(self.index, self.lineage)
 
     @property
     def aliases(self) -> tuple[str, ...]:

@@ -85,10 +85,6 @@ class ReadParams(Params):
     include_deleted: bool = False
     where: str | None = None                # a checked condition on the current rows
 
-    @property
-    def row_filter(self) -> str | None:
-        return self.where
-
 
 @dataclass(frozen=True)
 class IncrementParams(Params):
