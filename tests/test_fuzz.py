@@ -582,8 +582,13 @@ def is_duckdb_file(path: Path) -> bool:
         return False
 
 
+#: sqlxy's bookkeeping: the change log's counters and each feature's kept increment, which a
+#: resolve or an `ensure` may change (docs/design.md, "Maintained increments"); not user data.
+BOOKKEEPING = ("sqlxy_state", "sqlxy_increments")
+
+
 def row_counts(root: Path) -> dict[tuple[str, str, str], int]:
-    """Rows of every table of every DuckDB database file below `root`."""
+    """Rows of every table of every DuckDB database file below `root`, sqlxy's bookkeeping aside."""
     counts = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file() and is_duckdb_file(p)):
         connection = duckdb.connect(str(path), read_only=True)
@@ -591,6 +596,8 @@ def row_counts(root: Path) -> dict[tuple[str, str, str], int]:
             tables = connection.execute("SELECT table_schema, table_name FROM information_schema.tables "
                                         "WHERE table_type = 'BASE TABLE'").fetchall()
             for schema, table in tables:
+                if table in BOOKKEEPING or table.endswith(":pending"):
+                    continue
                 (n,) = connection.execute(f'SELECT COUNT(*) FROM "{schema}"."{table}"').fetchone()
                 counts[(str(path.relative_to(root)), schema, table)] = n
         finally:

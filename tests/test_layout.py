@@ -37,7 +37,7 @@ def _pg_layout(store: sqlxy.Store, table: str) -> dict[str, object]:
     indexes = store.adapter.fetch_arrow(f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '{table}'")
     columns = store.adapter.fetch_arrow(
         f"SELECT column_name, collation_name FROM information_schema.columns WHERE table_name = '{table}'")
-    return {"indexes": {r["indexname"]: r["indexdef"].split(" USING btree ")[1] for r in indexes.to_pylist()},
+    return {"indexes": {r["indexname"]: r["indexdef"].split(" USING ")[1] for r in indexes.to_pylist()},
             "bytewise": sorted(r["column_name"] for r in columns.to_pylist() if r["collation_name"] == "C")}
 
 
@@ -52,15 +52,18 @@ def _ch_layout(store: sqlxy.Store, table: str) -> dict[str, object]:
 
 NEW = {
     "postgres": {
-        "video__raw": {"indexes": {"video__raw:latest": "(video_id, sqlxy_updated_at DESC NULLS LAST)"},
+        "video__raw": {"indexes": {"video__raw:latest": "btree (video_id, sqlxy_updated_at DESC NULLS LAST)",
+                                   "video__raw:commit": "brin (sqlxy_commit)"},
                        "bytewise": ["sqlxy_provenance", "sqlxy_provenance__audio", "sqlxy_provenance__frames",
                                     "video_id"]},
-        "video__chunk": {"indexes": {"video__chunk:latest": "(video_chunk_id, sqlxy_updated_at DESC NULLS LAST)",
-                                     "video__chunk:markers": "(video_id, sqlxy_updated_at DESC NULLS LAST) "
-                                                             "WHERE (video_chunk_id IS NULL)"},
+        "video__chunk": {"indexes": {"video__chunk:latest": "btree (video_chunk_id, sqlxy_updated_at DESC NULLS LAST)",
+                                     "video__chunk:markers": "btree (video_id, sqlxy_updated_at DESC NULLS LAST) "
+                                                             "WHERE (video_chunk_id IS NULL)",
+                                     "video__chunk:commit": "brin (sqlxy_commit)"},
                          "bytewise": ["sqlxy_provenance", "sqlxy_provenance__audio", "sqlxy_provenance__frames",
                                       "video_chunk_id", "video_id"]},
-        "video__faces": {"indexes": {"video__faces:latest": "(video_chunk_id, sqlxy_updated_at DESC NULLS LAST)"},
+        "video__faces": {"indexes": {"video__faces:latest": "btree (video_chunk_id, sqlxy_updated_at DESC NULLS LAST)",
+                                     "video__faces:commit": "brin (sqlxy_commit)"},
                          "bytewise": ["sqlxy_provenance", "sqlxy_provenance__faces", "video_chunk_id"]},
     },
     "clickhouse": {  # the chunk id stays Nullable: NULL in the rows recording a video without chunks
@@ -118,8 +121,9 @@ def test_old_tables_are_reported_and_migrated(store: sqlxy.Store) -> None:
     assert all(text.startswith("old: ") for text in layout.values()), layout
     if postgres:
         assert layout["video/raw"] == (
-            "old: no index video__raw:latest; video_id, sqlxy_provenance__audio, sqlxy_provenance__frames, "
-            "sqlxy_provenance compare by the database's locale, not bytewise; run `sqlxy migrate video/raw`")
+            "old: no index video__raw:latest; no index video__raw:commit; no trigger noticing writes outside "
+            "sqlxy; video_id, sqlxy_provenance__audio, sqlxy_provenance__frames, sqlxy_provenance compare by "
+            "the database's locale, not bytewise; run `sqlxy migrate video/raw`")
     else:
         assert layout["video/raw"] == ("old: sorted by (tuple()), not (video_id, sqlxy_updated_at); video_id, "
                                        "sqlxy_updated_at Nullable; run `sqlxy migrate video/raw`")

@@ -123,7 +123,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         console.emit_json(rows)
     else:
-        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on", "layout"])
+        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on", "layout", "last_resolve"])
     return 0
 
 

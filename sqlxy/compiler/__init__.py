@@ -25,6 +25,7 @@ from sqlxy.compiler.queries import (
     Params,
     Query,
     ReadParams,
+    TouchedParams,
     WriteParams,
     params_for,
 )
@@ -36,12 +37,12 @@ from sqlxy.graph import FeatureGraph
 from sqlxy.versions import Versions
 
 __all__ = ["NOW_UTC", "CompactParams", "Compiler", "DeleteParams", "ExtendParams", "IncrementParams",
-           "MaterializeParams", "Params", "Query", "ReadParams", "WriteParams", "transpile"]
+           "MaterializeParams", "Params", "Query", "ReadParams", "TouchedParams", "WriteParams", "transpile"]
 
 #: Queries compiled for every feature; the rest apply only where the feature allows them.
 EVERY_FEATURE = (Query.CREATE, Query.EXTEND, Query.CURRENT, Query.EXPECTED, Query.RESOLVE, Query.NEW,
                  Query.STALE, Query.ORPHANED, Query.STATUS, Query.INSERT, Query.SOFT_DELETE,
-                 Query.HARD_DELETE, Query.COMPACT)
+                 Query.HARD_DELETE, Query.COMPACT, Query.TOUCHED, Query.KEEP)
 SQL_DEFINED = (Query.MATERIALIZE, Query.MATERIALIZE_CHECKS, Query.RETIRE_ORPHANED)
 
 

@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from sqlxy.compiler.model import (
     SAMPLES_RELATION,
+    STATE_TABLE,
     Column,
     DepModel,
     FeatureModel,
@@ -19,9 +20,8 @@ from sqlxy.compiler.model import (
     data_version_column,
     dep_relation,
     provenance_column,
-    samples_relation,
 )
-from sqlxy.compiler.sqlparts import coalesced, column, digest_expr, hash_expr, table_expr
+from sqlxy.compiler.sqlparts import coalesced, column, digest_expr, hash_expr, samples_relation, table_expr
 from sqlxy.config import Config
 from sqlxy.dialects import SOURCE
 from sqlxy.dialects.duckdb import TYPES
@@ -55,7 +55,16 @@ def build_model(graph: FeatureGraph, versions: Versions, config: Config, key: st
         sample_provenance=hash_expr([column(f.provenance) for f in by_key], config.hash, config.hash_length),
         sample_data_version=hash_expr([column(f.data_version) for f in by_key], config.hash,
                                       config.hash_length),
-        generate=_generate_model(node), child_id=node.child_id, example_column=_example_column(node))
+        generate=_generate_model(node), child_id=node.child_id, example_column=_example_column(node),
+        commit_stamp=commit_stamp(feature_table(node.spec, config), config.schema))
+
+
+def commit_stamp(table: exp.Table, schema: str | None) -> exp.Expression:
+    """The number a write stamps on its rows: its feature's change-log counter, which the write
+    raised in its own transaction (MAX: one value even where nothing keeps the row unique)."""
+    seq = exp.Max(this=column("seq"))
+    mine = column("feature_table").eq(exp.Literal.string(table.name))
+    return exp.select(seq).from_(table_expr(STATE_TABLE, schema)).where(mine).subquery()
 
 
 JoinOn = tuple[tuple[exp.Expression, exp.Expression], ...]
@@ -99,10 +108,15 @@ def _dep_model(graph: FeatureGraph, config: Config, node: FeatureNode, view: Dep
     if view.lineage == "aggregation":
         kept += [c for c in member_ids if c not in kept]
         group_values = tuple((alias, _group_hash(member_ids, alias, config)) for _, alias in data_versions)
+    renamed = tuple((c, mapping.get(c, c)) for c in upstream.columns)
+    source_of = {name: c for c, name in renamed}
+    traced = tuple(source_of[k] for k in node.compare_keys) if set(node.compare_keys) <= set(source_of) else ()
+    stored = feature_table(upstream.spec, config)
     return DepModel(
         index=index, feature=view.upstream, lineage=view.lineage,
-        table=samples_relation(feature_table(upstream.spec, config), upstream.child_id),
-        ids=upstream.spec.id_columns, renamed=tuple((c, mapping.get(c, c)) for c in upstream.columns),
+        table=samples_relation(stored, upstream.child_id), stored=stored, traced=traced,
+        child_id=upstream.child_id,
+        ids=upstream.spec.id_columns, renamed=renamed,
         kept=tuple(kept), data_versions=data_versions, filter=view.filter, keys=view.keys,
         join=join[0], join_on=join[1], group_values=group_values)
 

@@ -8,13 +8,12 @@ source dialect, and nothing here is SQL text pasted together.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from sqlglot import exp
 
-from sqlxy.compiler.sqlparts import column
-from sqlxy.spec.model import MAX_NAME
+from sqlxy.compiler.names import Index, commit_index, index_name, pending_table
+from sqlxy.compiler.sqlparts import column, in_query, in_relation, restricted, samples_relation
 
 
 @dataclass(frozen=True)
@@ -32,12 +31,16 @@ SYSTEM_COLUMNS = (
     Column("sqlxy_feature_version", "VARCHAR"), Column("sqlxy_project_version", "VARCHAR"),
     Column("sqlxy_created_at", "TIMESTAMP"), Column("sqlxy_updated_at", "TIMESTAMP"),
     Column("sqlxy_deleted_at", "TIMESTAMP"), Column("sqlxy_run_id", "VARCHAR"),
+    Column("sqlxy_commit", "BIGINT"),
 )
 SYSTEM_COLUMN_NAMES = frozenset(c.name for c in SYSTEM_COLUMNS)
 #: Relations the store stages and compiled SQL reads by name.
 INPUT_RELATION = "sqlxy_input"          # typed rows to insert (a write, or what materialize computed)
 SAMPLES_RELATION = "sqlxy_samples"      # typed root samples passed to a resolve
 INCREMENT_RELATION = "sqlxy_increment"  # materialize: the increment, computed once
+TOUCHED_RELATION = "sqlxy_touched"      # a maintained resolve: the compare keys touched since its marks
+#: The change log's counters, one row per feature table (docs/design.md, "Maintained increments").
+STATE_TABLE = "sqlxy_state"
 
 
 def provenance_column(field_suffix: str) -> str:
@@ -61,26 +64,6 @@ def dep_relation(dep_index: int, lineage: str) -> str:
 def data_version_alias(dep_index: int, field_suffix: str) -> str:
     """An upstream field's data version as the joined relation names it (`sqlxy_dv_0__audio`)."""
     return f"sqlxy_dv_{dep_index}__{field_suffix}"
-
-
-@dataclass(frozen=True)
-class Index:
-    """An index the merge-on-read reads by: `columns`, then `sqlxy_updated_at` descending (each
-    sample's latest row first); `only_null`: partial, over the rows where that column is NULL."""
-
-    name: str
-    columns: tuple[str, ...]
-    only_null: str | None = None
-
-
-def index_name(table: str, role: str) -> str:
-    """`<table>:<role>`: table names hold only [a-z0-9_], so no table (they share PostgreSQL's
-    namespace with indexes) can be named so; cut to fit MAX_NAME, a digest keeps it unique."""
-    name = f"{table}:{role}"
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(table.encode()).hexdigest()[:8]
-    return f"{table[:MAX_NAME - len(role) - 10]}_{digest}:{role}"
 
 
 @dataclass(frozen=True)
@@ -114,6 +97,26 @@ class DepModel:
     join: str                                    # JOIN kind to the deps before it
     join_on: tuple[tuple[exp.Expression, exp.Expression], ...]
     group_values: tuple[tuple[str, exp.Expression], ...]  # aggregation: alias → group hash
+    stored: exp.Table                            # the upstream table, every row (its change log)
+    traced: tuple[str, ...]                      # upstream columns holding the compare keys, or ()
+    child_id: str | None                         # an upstream expansion's child id (its samples)
+
+    @property
+    def by_ids(self) -> bool:
+        """The traced columns are upstream ids, so they hold one value per upstream sample and a
+        restriction to them may run below the ranking of its rows."""
+        return bool(self.traced) and set(self.traced) <= set(self.ids)
+
+    def rows(self, touched: str | None, keys: tuple[str, ...]) -> exp.Expression:
+        """The rows the expected rows rank: all, or (maintained) those of upstream samples that may
+        reach a touched key; by non-ids (a group), every row of the samples that ever had one."""
+        if touched is None:
+            return self.table
+        reaching = in_relation(self.traced, keys, touched)
+        if not self.by_ids:
+            reaching = in_query(self.ids, exp.select(*(column(c) for c in self.ids)).from_(self.table.copy())
+                                .where(reaching))
+        return samples_relation(restricted(self.stored, reaching, "touched_rows"), self.child_id)
 
     @property
     def alias(self) -> str:
@@ -161,6 +164,7 @@ class FeatureModel:
     generate: GenerateModel | None
     child_id: str | None                   # expansions: NULL only in rows of parents without children
     example_column: str                    # names a computed row whose id is NULL
+    commit_stamp: exp.Expression           # the write's commit number (the feature's change-log seq)
 
     # -- the table ----------------------------------------------------------------------
 
@@ -193,11 +197,10 @@ class FeatureModel:
     @property
     def indexes(self) -> tuple[Index, ...]:
         """What `latest` ranks by: the ids; an expansion's rows recording a parent without
-        children (child id NULL) are ranked by the parent keys."""
-        latest = Index(index_name(self.table.name, "latest"), self.ids)
-        if self.child_id is None:
-            return (latest,)
-        return latest, Index(index_name(self.table.name, "markers"), self.keys, only_null=self.child_id)
+        children (child id NULL) by the parent keys; a maintained resolve finds rows by commit."""
+        name = self.table.name
+        markers = (Index(index_name(name, "markers"), self.keys, only_null=self.child_id),) if self.child_id else ()
+        return Index(index_name(name, "latest"), self.ids), *markers, commit_index(name)
 
     @property
     def bytewise(self) -> frozenset[str]:
@@ -221,10 +224,55 @@ class FeatureModel:
     @property
     def markers_table(self) -> exp.Expression:
         """Expansions: the stored rows that record a parent without children."""
+        return self.markers_of(self.table)
+
+    def markers_of(self, rows: exp.Expression) -> exp.Expression:
         assert self.child_id is not None
-        return (exp.select("*").from_(self.table.copy())
+        return (exp.select("*").from_(rows.copy())
                 .where(exp.Is(this=column(self.child_id), expression=exp.Null()))
                 .subquery("stored_markers"))
+
+    # -- a maintained resolve: only the compare keys touched since its marks ------------------
+
+    @property
+    def pending(self) -> exp.Table:  # keeps the last increment (docs/design.md, "Maintained increments")
+        return exp.table_(pending_table(self.table.name), db=self.table.args.get("db"), quoted=True)
+
+    @property
+    def traceable(self) -> bool:  # every dep's changes map to compare keys
+        return all(dep.traced for dep in self.deps)
+
+    def own_rows(self, touched: str | None) -> exp.Expression:
+        """The rows the current rows rank: all, or those of samples that ever had a touched key (a
+        child written under another parent is still ranked with all its rows)."""
+        if touched is None:
+            return self.table
+        reaching = in_relation(self.keys, self.keys, touched)
+        if set(self.keys) <= set(self.ids):
+            return restricted(self.table, reaching, "touched_own")
+        samples = exp.select(*(column(c) for c in self.ids)).from_(self.table.copy()).where(reaching)
+        markers = exp.Is(this=column(self.child_id), expression=exp.Null()) if self.child_id else None
+        either = in_query(self.ids, samples)
+        if markers is not None:  # a parent's rows recording it without children are ranked per parent
+            either = exp.or_(exp.and_(markers, reaching.copy()), either)
+        return restricted(self.table, either, "touched_own")
+
+    def samples_of(self, rows: exp.Expression) -> exp.Expression:
+        return samples_relation(rows, self.child_id)
+    @property
+    def cuts_expected(self) -> bool:
+        """A dep restricted by non-ids (a group) leaves untouched groups partial: cut them."""
+        return any(not dep.by_ids for dep in self.deps)
+
+    @property
+    def cuts_current(self) -> bool:
+        """Keys not ids (a parent key): a child now under an untouched parent is read: cut it."""
+        return not set(self.keys) <= set(self.ids)
+
+    def in_touched(self, touched: str) -> exp.Expression:
+        """True for an expected row whose compare key is touched (an aggregation computes groups
+        of untouched keys from part of their members; they are left out)."""
+        return in_relation(self.keys, self.keys, touched)
 
     # -- checks on what materialize computes -----------------------------------------------
 
@@ -249,13 +297,3 @@ class FeatureModel:
                 checks.append((col.name, "a fractional value for an int column",
                                exp.NEQ(this=number, expression=exp.Floor(this=number.copy()))))
         return checks
-
-
-def samples_relation(table: exp.Expression, child_id: str | None) -> exp.Expression:
-    """A feature table's rows that are samples (see `FeatureModel.samples_table`)."""
-    if child_id is None:
-        return table
-    return (exp.select("*").from_(table.copy())
-            .where(exp.Not(this=exp.Is(this=column(child_id), expression=exp.Null())))
-            .subquery("stored_samples"))
-

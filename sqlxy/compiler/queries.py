@@ -13,7 +13,7 @@ from enum import Enum
 
 from sqlglot import exp
 
-from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
+from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION, TOUCHED_RELATION
 from sqlxy.errors import SqlxyError
 
 #: The write time of every row a statement appends, in UTC on every engine.
@@ -38,6 +38,8 @@ class Query(str, Enum):
     RETIRE_ORPHANED = "retire_orphaned"
     INVALID_VERSIONS = "invalid_versions"
     COMPACT = "compact"
+    TOUCHED = "touched"
+    KEEP = "keep"
 
     def __str__(self) -> str:  # the name as written (`f"{query}.sql"`), on Python 3.10 too
         return self.value
@@ -74,6 +76,12 @@ class Params:
         """The staged rows an insert or its checks read."""
         return INPUT_RELATION
 
+    @property
+    def touched(self) -> str | None:
+        """The relation of touched compare keys a maintained resolve is restricted to; None:
+        every key (only `IncrementParams(maintained=True)` restricts)."""
+        return None
+
 
 @dataclass(frozen=True)
 class ExtendParams(Params):
@@ -89,6 +97,11 @@ class ReadParams(Params):
 @dataclass(frozen=True)
 class IncrementParams(Params):
     stale_if: str | None = None             # a checked predicate: also stale where it holds
+    maintained: bool = False                # only the compare keys staged in TOUCHED_RELATION
+
+    @property
+    def touched(self) -> str | None:
+        return TOUCHED_RELATION if self.maintained else None
 
     @property
     def stale_if_sql(self) -> str:
@@ -100,6 +113,11 @@ class RunParams(Params):
     """Parameters of statements that append rows: the run id stamped on them."""
 
     run_id: str | None = None
+    stamped: bool = True                    # stamp the feature's commit number (engines keeping a change log)
+
+    def commit_sql(self, stamp: exp.Expression) -> str:
+        """The commit number of the rows appended: `stamp`, or NULL where no change log is kept."""
+        return (stamp if self.stamped else exp.cast(exp.Null(), "BIGINT")).sql("duckdb")
 
     @property
     def run_id_sql(self) -> str:
@@ -159,6 +177,17 @@ class CompactParams(Params):
         return None
 
 
+@dataclass(frozen=True)
+class TouchedParams(Params):
+    """The change-log marks a maintained increment was computed at: the feature's own, then one
+    per dep in the model's order; rows stamped after them touch compare keys."""
+
+    marks: tuple[int, ...] = ()
+
+    def mark(self, index: int) -> int:
+        return int(self.marks[index]) if index < len(self.marks) else 0
+
+
 PARAMS: dict[Query, type[Params]] = {
     Query.CREATE: Params, Query.EXTEND: ExtendParams, Query.CURRENT: ReadParams,
     Query.EXPECTED: Params, Query.RESOLVE: IncrementParams, Query.NEW: IncrementParams,
@@ -166,7 +195,7 @@ PARAMS: dict[Query, type[Params]] = {
     Query.INSERT: WriteParams, Query.SOFT_DELETE: DeleteParams, Query.HARD_DELETE: DeleteParams,
     Query.MATERIALIZE: MaterializeParams, Query.MATERIALIZE_CHECKS: MaterializeParams,
     Query.RETIRE_ORPHANED: MaterializeParams, Query.INVALID_VERSIONS: Params,
-    Query.COMPACT: CompactParams,
+    Query.COMPACT: CompactParams, Query.TOUCHED: TouchedParams, Query.KEEP: IncrementParams,
 }
 
 

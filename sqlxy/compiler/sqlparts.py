@@ -72,3 +72,27 @@ def column(name: str, table: str | None = None) -> exp.Expression:
 
 def coalesced(name: str, table: str | None = None) -> exp.Expression:
     return exp.Coalesce(this=column(name, table), expressions=[exp.Literal.string("")])
+
+
+def restricted(table: exp.Expression, condition: exp.Expression, alias: str) -> exp.Expression:
+    return exp.select("*").from_(table.copy()).where(condition).subquery(alias)
+
+
+def in_relation(columns: tuple[str, ...], named: tuple[str, ...], relation: str) -> exp.Expression:
+    """`(columns) IN (SELECT named FROM relation)`: row-value membership, portable where correlated
+    subqueries are not."""
+    return in_query(columns, exp.select(*(column(c) for c in named)).from_(exp.table_(relation, quoted=True)))
+
+
+def in_query(columns: tuple[str, ...], query: exp.Select) -> exp.Expression:
+    left = column(columns[0]) if len(columns) == 1 else exp.Tuple(expressions=[column(c) for c in columns])
+    return exp.In(this=left, query=exp.Subquery(this=query))
+
+
+def samples_relation(table: exp.Expression, child_id: str | None) -> exp.Expression:
+    """A feature table's rows that are samples (see `FeatureModel.samples_table`)."""
+    if child_id is None:
+        return table
+    return (exp.select("*").from_(table.copy())
+            .where(exp.Not(this=exp.Is(this=column(child_id), expression=exp.Null())))
+            .subquery("stored_samples"))

@@ -6,6 +6,11 @@ its strategy from them, never from the engine's name:
 - `SUPPORTS_TRANSACTIONS`: `transaction()` makes several statements land together or not at all.
   Without it, `transaction()` raises instead of pretending, and `commits.recorded` runs the
   statements in their order and records the write as atomic only when it is one statement.
+- `BYPASS_CHECK`: how a maintained increment notices rows written to a feature table outside sqlxy
+  (docs/design.md, "Maintained increments"): `"row_count"` (every write records the table's row
+  count, cheap where the engine keeps it, as DuckDB does), `"trigger"` (a statement trigger starts a
+  new generation when a statement outside sqlxy changes the table: PostgreSQL), or `""` (none:
+  every resolve is a full one).
 
 Engines whose feature tables have a layout of their own (PostgreSQL, ClickHouse: docs/design.md,
 "Table layout per engine") also define `layout_gaps` and `migration` (`TableLayout` below); the
@@ -27,6 +32,7 @@ from sqlxy.compiler.model import FeatureModel
 class Adapter(Protocol):
     dialect: str
     SUPPORTS_TRANSACTIONS: ClassVar[bool]
+    BYPASS_CHECK: ClassVar[str]
 
     @classmethod
     def connect(cls, name: str, settings: dict[str, Any], root: Path, create: bool = True) -> Any:

@@ -61,6 +61,7 @@ SESSION_SETTINGS = {"session_timezone": "'UTC'", "join_algorithm": "'full_sortin
 class ClickHouseAdapter:
     dialect = "clickhouse"
     SUPPORTS_TRANSACTIONS = False
+    BYPASS_CHECK = ""
 
     def __init__(self, query: Any, close: Any = None) -> None:
         self._query, self._close = query, close

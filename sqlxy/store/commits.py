@@ -13,7 +13,7 @@ engine committed. The strategy follows the adapter's `SUPPORTS_TRANSACTIONS`:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
@@ -42,14 +42,20 @@ class Commit:
 
 
 @contextmanager
-def recorded(adapter: Adapter, commit: Commit, statements: int = 1) -> Iterator[Commit]:
+def recorded(adapter: Adapter, commit: Commit, statements: int = 1, opening: Sequence[str] = (),
+             closing: Sequence[str] = ()) -> Iterator[Commit]:
     """Run the block's `statements` writes as atomically as the engine allows, keeping
-    `commit.state` true at every point it can be stopped."""
+    `commit.state` true at every point it can be stopped. With transactions, `opening` runs in the
+    same transaction before the block and `closing` after it (the change log's bookkeeping)."""
     transactional = adapter.SUPPORTS_TRANSACTIONS
     commit.atomic = transactional or statements == 1
     try:
         with _transaction(adapter):
+            for statement in opening if transactional else ():
+                adapter.execute(statement)
             yield commit
+            for statement in closing if transactional else ():
+                adapter.execute(statement)
             commit.state = "committing"  # the adapter commits next; a stop from here is ambiguous
     except BaseException:
         commit.state = _stopped(commit, transactional)

@@ -45,6 +45,7 @@ def is_interrupt(exc: BaseException) -> bool:
 class DuckDBAdapter:
     dialect = "duckdb"
     SUPPORTS_TRANSACTIONS = True
+    BYPASS_CHECK = "row_count"
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, owned: bool) -> None:
         self.connection, self.owned = connection, owned

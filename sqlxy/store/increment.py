@@ -18,6 +18,7 @@ class Increment:
     new: pa.Table
     stale: pa.Table
     orphaned: pa.Table
+    how: str = "full"  # `maintained (N keys touched)` or `full: <reason>` (docs/design.md)
 
     def counts(self) -> dict[str, int]:
         return {"new": self.new.num_rows, "stale": self.stale.num_rows, "orphaned": self.orphaned.num_rows}
@@ -28,7 +29,7 @@ class Increment:
         return pa.concat_tables([self.new, stale])
 
 
-def split_changes(rows: pa.Table, keys: list[str]) -> Increment:
+def split_changes(rows: pa.Table, keys: list[str], how: str = "full") -> Increment:
     """new / stale / orphaned tables from the one resolve result; orphaned rows keep `keys`.
 
     Only option-taking compute functions are used: converting any Python value to Arrow makes
@@ -45,7 +46,7 @@ def split_changes(rows: pa.Table, keys: list[str]) -> Increment:
         return payload.filter(pc.match_substring(change, name)) if counts.get(name) else payload.slice(0, 0)
 
     new = part("new").drop_columns(["sqlxy_stale_fields", "sqlxy_stale_reason"])
-    return Increment(new, _listed_fields(part("stale")), part("orphaned").select(keys))
+    return Increment(new, _listed_fields(part("stale")), part("orphaned").select(keys), how)
 
 
 def _listed_fields(stale: pa.Table) -> pa.Table:

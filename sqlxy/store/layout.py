@@ -27,6 +27,16 @@ def gaps(runner: Runner, key: str) -> list[LayoutGap]:
         return check(table, runner.schema, runner.compiler.model(key))
 
 
+def guard(runner: Runner, key: str) -> None:
+    """Where the engine notices writes outside sqlxy by a trigger (PostgreSQL), create it."""
+    statements = getattr(runner.adapter, "guard", None)
+    if statements is None:
+        return
+    with naming(key, "layout"):
+        for statement in statements(runner.compiler.table_name(key), runner.schema):
+            runner.adapter.execute(statement)
+
+
 def describe(runner: Runner, key: str) -> str:
     """`status`'s layout column: `ok`, or `old: …` and what brings the table up to date."""
     found = gaps(runner, key)

@@ -24,7 +24,7 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
         check_input_versions(runner, key)
     before = tables.rows(key)
     (increment_sql,) = runner.statements(key, Query.RESOLVE)
-    staged = MaterializeParams(staged=True, run_id=run_id)
+    staged = MaterializeParams(staged=True, run_id=run_id, stamped=runner.keeps_change_log)
     (rows_sql,) = runner.statements(key, Query.MATERIALIZE, staged)
     try:  # unstaged after the transaction: inside a failed one, any statement fails again
         with naming(key, "materialize"):
@@ -35,7 +35,7 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
         # (docs/design.md, "Engine capabilities")
         with runner.recorded("materialize", key, counts["written"] + counts["empty"], statements=2):
             runner.run(key, Query.RETIRE_ORPHANED, staged)
-            runner.run(key, Query.INSERT, WriteParams(run_id=run_id))
+            runner.run(key, Query.INSERT, WriteParams(run_id=run_id, stamped=runner.keeps_change_log))
     finally:
         runner.adapter.unstage(INPUT_RELATION)
         runner.adapter.unstage(INCREMENT_RELATION)

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from sqlxy.compiler.model import FeatureModel
+from sqlxy.compiler.names import index_name
 from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
 from sqlxy.store.adapter import LayoutGap
@@ -57,6 +58,30 @@ ORDER BY a.attnum
 """
 
 
+# The change log's bypass check (docs/design.md, "Maintained increments"): a statement that changes
+# a feature table outside a sqlxy write (whose transaction sets `sqlxy.writer`) starts a new
+# generation of the table's counters, so no kept increment trusts it. Per statement, not per row.
+_BYPASS_FUNCTION = """
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $sqlxy$
+BEGIN
+  IF current_setting('sqlxy.writer', true) IS DISTINCT FROM 'on' THEN
+    EXECUTE format('UPDATE %I.sqlxy_state SET generation = generation + 1, seq = seq + 1 '
+                   'WHERE feature_table = %L', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+  END IF;
+  RETURN NULL;
+END
+$sqlxy$
+"""
+_BYPASS_TRIGGER = ("CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+_TRIGGERS = """
+SELECT t.tgname::text FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = %s AND n.nspname = COALESCE(%s, current_schema())
+"""
+
+
 def _ident(*parts: str | None) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in parts if part)
 
@@ -70,9 +95,14 @@ def _pg_type(arrow_type: pa.DataType) -> str:
     return next((name for check, name in checks if check(arrow_type)), "TEXT")
 
 
+def _trigger_name(table: str) -> str:
+    return index_name(table, "bypass")
+
+
 class PostgresAdapter:
     dialect = "postgres"
     SUPPORTS_TRANSACTIONS = True
+    BYPASS_CHECK = "trigger"
 
     def __init__(self, connection: Any, owned: bool) -> None:
         self.connection, self.owned = connection, owned
@@ -128,8 +158,12 @@ class PostgresAdapter:
             copy.write(buffer.getvalue())
 
     def stage_query(self, name: str, sql: str) -> None:
+        """A temporary table, analyzed: autovacuum never analyzes temporary tables, and without
+        statistics the planner takes a staged key set for 1,360 rows and may join it by nested
+        loops (a maintained resolve of 20,000 touched keys took minutes)."""
         self.execute(f'DROP TABLE IF EXISTS "{name}"')
         self.execute(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
+        self.execute(f'ANALYZE "{name}"')
 
     def unstage(self, name: str) -> None:
         self.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -145,6 +179,8 @@ class PostgresAdapter:
     def layout_gaps(self, table: str, schema: str | None, model: FeatureModel) -> list[LayoutGap]:
         missing, other, locale = self._layout(table, schema, model)
         gaps = [LayoutGap(f"no index {name}", automatic=True) for name in missing]
+        if not self._guarded(table, schema):
+            gaps.append(LayoutGap("no trigger noticing writes outside sqlxy", automatic=True))
         gaps += [LayoutGap(f"index {name} is not on ({', '.join(columns)})") for name, columns in other.items()]
         if locale:
             gaps.append(LayoutGap(f"{', '.join(locale)} compare by the database's locale, not bytewise"))
@@ -160,6 +196,18 @@ class PostgresAdapter:
             statements.append(f"ALTER TABLE {_ident(schema, table)} {alter}")
         return statements + create if statements or missing else []
 
+    def guard(self, table: str, schema: str | None) -> list[str]:
+        """The statements that make a statement changing `table` outside sqlxy noticed."""
+        function = _ident(schema, "sqlxy_bypassed")
+        return [_BYPASS_FUNCTION.format(function=function),
+                _BYPASS_TRIGGER.format(trigger=_ident(_trigger_name(table)), table=_ident(schema, table),
+                                       function=function)]
+
+    def _guarded(self, table: str, schema: str | None) -> bool:
+        with self._cursor() as cursor:
+            names = {row[0] for row in cursor.execute(_TRIGGERS, (table, schema))}
+        return _trigger_name(table) in names
+
     def _layout(self, table: str, schema: str | None,
                 model: FeatureModel) -> tuple[list[str], dict[str, list[str]], list[str]]:
         """The table's missing indexes, those on other columns (with the columns wanted), and its
@@ -167,14 +215,16 @@ class PostgresAdapter:
         with self._cursor() as cursor:
             found = dict(cursor.execute(_INDEXES, (table, schema)).fetchall())
             locale = [r[0] for r in cursor.execute(_LOCALE_COLUMNS, (table, schema, sorted(model.bytewise)))]
-        wanted = {index.name: [*index.columns, "sqlxy_updated_at"] for index in model.indexes}
+        wanted = {index.name: index.key for index in model.indexes}
         missing = [name for name in wanted if name not in found]
         other = {name: columns for name, columns in wanted.items() if name in found and found[name] != columns}
         return missing, other, locale
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """sqlxy's own transaction: its writes are not mistaken for writes outside sqlxy."""
         with self.connection.transaction():
+            self.execute("SELECT set_config('sqlxy.writer', 'on', true)")
             yield
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlxy.compiler import IncrementParams, Query
 from sqlxy.compiler.model import SAMPLES_RELATION
 from sqlxy.errors import InputError
+from sqlxy.store import maintained
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.conditions import checked_condition
 from sqlxy.store.increment import Increment, split_changes
@@ -22,8 +23,8 @@ def resolve(tables: Tables, key: str, samples: Any = None, stale_if: str | None 
     predicate = checked_condition(runner.compiler, key, stale_if, "stale_if") if stale_if is not None else None
     tables.ensure_lineage(key)
     with _root_samples(runner, key, samples):
-        rows = runner.fetch(key, Query.RESOLVE, IncrementParams(stale_if=predicate))
-    return split_changes(rows, list(runner.compiler.graph[key].compare_keys))
+        rows, how = maintained.increment_rows(runner, key, IncrementParams(stale_if=predicate))
+    return split_changes(rows, list(runner.compiler.graph[key].compare_keys), how)
 
 
 def check_input_versions(runner: Runner, key: str) -> None:

@@ -8,10 +8,13 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pyarrow as pa
 
-from sqlxy.compiler import Compiler, Params, Query, transpile
+from sqlxy.compiler import Compiler, Params, Query, state, transpile
 from sqlxy.errors import InputError, SpecError, SqlxyError
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit, recorded
+
+#: Writes that remove or rewrite rows: no kept increment outlives them (a new generation).
+RESETS = frozenset({"hard delete", "compact", "migrate"})
 
 
 class Runner:
@@ -20,6 +23,12 @@ class Runner:
     def __init__(self, compiler: Compiler, adapter: Adapter) -> None:
         self.compiler, self.adapter = compiler, adapter
         self.commits: list[Commit] = []  # every write started, and whether it landed
+
+    @property
+    def keeps_change_log(self) -> bool:
+        """Writes stamp their rows and resolves keep increments (docs/design.md, "Maintained
+        increments"): engines with transactions and a check for writes outside sqlxy."""
+        return self.adapter.SUPPORTS_TRANSACTIONS and self.adapter.BYPASS_CHECK != ""
 
     @property
     def schema(self) -> str | None:
@@ -53,7 +62,18 @@ class Runner:
         not atomic when several), recorded in `commits` (what landed, if cut short)."""
         commit = Commit(operation, key, rows)
         self.commits.append(commit)
-        return recorded(self.adapter, commit, statements)
+        if key is None or not self.keeps_change_log:
+            return recorded(self.adapter, commit, statements)
+        return recorded(self.adapter, commit, statements, *self._change_log(operation, key))
+
+    def _change_log(self, operation: str, key: str) -> tuple[list[str], list[str]]:
+        """A write's bookkeeping in its own transaction (docs/design.md, "Maintained increments"):
+        first the feature's seq + 1 (its rows are stamped with it), a new generation when rows are
+        removed or rewritten; last, where the engine checks by count, the table's row count."""
+        table, dialect = self.compiler.table_name(key), self.adapter.dialect
+        opening = [state.bump(table, self.schema, operation in RESETS, dialect)]
+        counted = self.adapter.BYPASS_CHECK == "row_count"
+        return opening, [state.count_rows(table, self.schema, dialect)] if counted else []
 
 
 @contextmanager

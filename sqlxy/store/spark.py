@@ -47,6 +47,7 @@ def _builder(settings: dict[str, Any], root: Path) -> Any:
 class SparkAdapter:
     dialect = "spark"
     SUPPORTS_TRANSACTIONS = False
+    BYPASS_CHECK = ""
 
     def __init__(self, session: Any, owned: bool) -> None:
         self.session, self.owned = session, owned

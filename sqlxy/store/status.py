@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlxy import selectors
 from sqlxy.compiler import Query
-from sqlxy.store import layout
+from sqlxy.store import layout, maintained
 from sqlxy.store.increment import CHANGES
 from sqlxy.store.readonly import as_is, count_as_is
 from sqlxy.store.runner import naming
@@ -17,7 +17,9 @@ from sqlxy.store.tables import Tables
 def status(tables: Tables, keys: list[str] | None = None) -> list[dict[str, Any]]:
     """Per feature: current rows, new / stale / orphaned counts, `waiting_on`: the upstream
     features (direct or not) that have work pending, so this one will change once they run, and
-    `layout`: `ok`, or how its table differs from a new one and what fixes that."""
+    `layout`: `ok`, or how its table differs from a new one and what fixes that, and
+    `last_resolve`: how the last resolve computed the increment (`maintained (N keys touched)` or
+    `full: <reason>`; None before any)."""
     graph = tables.runner.compiler.graph
     rows = {key: _status(tables, key) for key in selectors.select(graph, keys)}
     for key, row in rows.items():
@@ -29,6 +31,7 @@ def status(tables: Tables, keys: list[str] | None = None) -> list[dict[str, Any]
             waiting |= set(upstream.get("waiting_on", []))
         row["waiting_on"] = sorted(waiting)
         row["layout"] = layout.describe(tables.runner, key)
+        row["last_resolve"] = maintained.last_resolve(tables.runner, key)
     return list(rows.values())
 
 

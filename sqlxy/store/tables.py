@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sqlxy.compiler import ExtendParams, Query, system
+from sqlxy.compiler import ExtendParams, Query, state, system
 from sqlxy.compiler.model import FeatureModel
 from sqlxy.store import layout
 from sqlxy.store.runner import Runner
@@ -27,11 +27,15 @@ class Tables:
         if key in self._ensured:
             return
         adapter, schema = self.runner.adapter, self.runner.schema
-        if not self._ensured and schema:
-            adapter.execute(system.create_schema(schema, adapter.dialect))
+        if not self._ensured:
+            if schema:
+                adapter.execute(system.create_schema(schema, adapter.dialect))
+            for statement in state.create_state(schema, adapter.dialect) if self.runner.keeps_change_log else ():
+                adapter.execute(statement)
         existing = adapter.columns(self.name(key), schema)
         if existing is None:
             self.runner.run(key, Query.CREATE)
+            layout.guard(self.runner, key)
         else:
             wanted = self.runner.compiler.model(key).table_column_names
             missing = tuple(c for c in wanted if c not in existing)
@@ -39,6 +43,10 @@ class Tables:
                 self.runner.run(key, Query.EXTEND, ExtendParams(missing=missing))
             if any(gap.automatic for gap in layout.gaps(self.runner, key)):
                 self.runner.run(key, Query.CREATE)  # the table exists: only its indexes are made
+                layout.guard(self.runner, key)
+        if self.runner.keeps_change_log:
+            counted = adapter.BYPASS_CHECK == "row_count"
+            adapter.execute(state.add_state_row(self.name(key), schema, counted, adapter.dialect))
         self._ready.add(key)
         self._ensured.add(key)
 

@@ -36,7 +36,7 @@ def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: st
     runner.adapter.stage(INPUT_RELATION, rows_in)
     try:
         with runner.recorded("write", key, rows_in.num_rows):
-            runner.run(key, Query.INSERT, WriteParams(run_id=run_id, partial=partial))
+            runner.run(key, Query.INSERT, WriteParams(run_id=run_id, partial=partial, stamped=runner.keeps_change_log))
     finally:
         runner.adapter.unstage(INPUT_RELATION)
     return rows_in.num_rows
@@ -69,7 +69,7 @@ def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
     tables.ensure(key)
     before = tables.rows(key)
     query = Query.HARD_DELETE if hard else Query.SOFT_DELETE
-    params = DeleteParams(where=condition)
+    params = DeleteParams(where=condition, stamped=runner.keeps_change_log)
     # one statement, except where the dialect expands DELETE (Spark: three, not atomic there)
     statements = len(runner.statements(key, query, params))
     with runner.recorded("hard delete" if hard else "soft delete", key, statements=statements):

@@ -91,7 +91,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -112,6 +113,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -146,7 +148,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -167,6 +170,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -320,7 +324,8 @@ CROSS JOIN (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`
+      `sqlxy_run_id`,
+      `sqlxy_commit`
     FROM (
       SELECT
         `video_id`,
@@ -341,6 +346,7 @@ CROSS JOIN (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
+        `sqlxy_commit`,
         ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM (
         SELECT

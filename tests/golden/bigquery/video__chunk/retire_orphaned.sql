@@ -17,7 +17,8 @@ INSERT INTO `video__chunk` (
   `sqlxy_created_at`,
   `sqlxy_updated_at`,
   `sqlxy_deleted_at`,
-  `sqlxy_run_id`
+  `sqlxy_run_id`,
+  `sqlxy_commit`
 )
 WITH upstream_0 AS (
   SELECT
@@ -111,7 +112,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -132,6 +134,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -166,7 +169,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -187,6 +191,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -293,7 +298,14 @@ SELECT
       CAST(CURRENT_DATETIME('UTC') AS DATETIME)
     )
   ),
-  CAST(NULL AS STRING)
+  CAST(NULL AS STRING),
+  (
+    SELECT
+      MAX(`seq`)
+    FROM `sqlxy_state`
+    WHERE
+      `feature_table` = 'video__chunk'
+  )
 FROM (
   SELECT
     *
@@ -316,7 +328,8 @@ FROM (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`
+      `sqlxy_run_id`,
+      `sqlxy_commit`
     FROM (
       SELECT
         `video_id`,
@@ -337,6 +350,7 @@ FROM (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
+        `sqlxy_commit`,
         ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM (
         SELECT
@@ -371,7 +385,8 @@ FROM (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`
+      `sqlxy_run_id`,
+      `sqlxy_commit`
     FROM (
       SELECT
         `video_id`,
@@ -392,6 +407,7 @@ FROM (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
+        `sqlxy_commit`,
         ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM (
         SELECT

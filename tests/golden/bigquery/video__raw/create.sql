@@ -14,5 +14,6 @@ CREATE TABLE IF NOT EXISTS `video__raw` (
   `sqlxy_created_at` DATETIME,
   `sqlxy_updated_at` DATETIME,
   `sqlxy_deleted_at` DATETIME,
-  `sqlxy_run_id` STRING
+  `sqlxy_run_id` STRING,
+  `sqlxy_commit` INT64
 )

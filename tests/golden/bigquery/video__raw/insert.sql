@@ -14,7 +14,8 @@ INSERT INTO `video__raw` (
   `sqlxy_created_at`,
   `sqlxy_updated_at`,
   `sqlxy_deleted_at`,
-  `sqlxy_run_id`
+  `sqlxy_run_id`,
+  `sqlxy_commit`
 )
 SELECT
   `video_id`,
@@ -37,7 +38,14 @@ SELECT
     )
   ),
   CAST(NULL AS DATETIME),
-  sqlxy_run_id
+  sqlxy_run_id,
+  (
+    SELECT
+      MAX(`seq`)
+    FROM `sqlxy_state`
+    WHERE
+      `feature_table` = 'video__raw'
+  )
 FROM (
   SELECT
     staged.`video_id` AS `video_id`,

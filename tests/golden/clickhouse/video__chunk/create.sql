@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS "video__chunk" (
   "sqlxy_created_at" Nullable(DateTime64(6)),
   "sqlxy_updated_at" DateTime64(6),
   "sqlxy_deleted_at" Nullable(DateTime64(6)),
-  "sqlxy_run_id" Nullable(String)
+  "sqlxy_run_id" Nullable(String),
+  "sqlxy_commit" Nullable(Int64)
 )
 ENGINE=MergeTree
 ORDER BY ("video_chunk_id", "sqlxy_updated_at")

@@ -17,7 +17,8 @@ INSERT INTO "video__chunk" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 SELECT
   cur."video_id",
@@ -49,7 +50,14 @@ SELECT
       CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
     )
   ),
-  CAST(NULL AS Nullable(String))
+  CAST(NULL AS Nullable(String)),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     "video_id",
@@ -69,7 +77,8 @@ FROM (
     "sqlxy_created_at",
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
-    "sqlxy_run_id"
+    "sqlxy_run_id",
+    "sqlxy_commit"
   FROM (
     SELECT
       "video_id",
@@ -90,6 +99,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
+      "sqlxy_commit",
       1 AS sqlxy_rank
     FROM (
       SELECT
@@ -179,7 +189,14 @@ SELECT
       CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
     )
   ),
-  CAST(NULL AS Nullable(String))
+  CAST(NULL AS Nullable(String)),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     "video_id",
@@ -199,7 +216,8 @@ FROM (
     "sqlxy_created_at",
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
-    "sqlxy_run_id"
+    "sqlxy_run_id",
+    "sqlxy_commit"
   FROM (
     SELECT
       "video_id",
@@ -220,6 +238,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
+      "sqlxy_commit",
       1 AS sqlxy_rank
     FROM (
       SELECT
@@ -270,7 +289,14 @@ SELECT
     )
   ),
   CAST(NULL AS Nullable(DateTime64(6))),
-  sqlxy_run_id
+  sqlxy_run_id,
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     staged."video_id" AS "video_id",

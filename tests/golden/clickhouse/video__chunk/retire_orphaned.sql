@@ -17,7 +17,8 @@ INSERT INTO "video__chunk" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 WITH upstream_0 AS (
   SELECT
@@ -124,7 +125,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -145,6 +147,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           1 AS sqlxy_rank
         FROM (
           SELECT
@@ -185,7 +188,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -206,6 +210,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           1 AS sqlxy_rank
         FROM (
           SELECT
@@ -316,7 +321,14 @@ SELECT
       CAST(now64(6, 'UTC') AS Nullable(DateTime64(6)))
     )
   ),
-  CAST(NULL AS Nullable(String))
+  CAST(NULL AS Nullable(String)),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     *
@@ -339,7 +351,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_id",
@@ -360,6 +373,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM (
         SELECT
@@ -400,7 +414,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_id",
@@ -421,6 +436,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM (
         SELECT

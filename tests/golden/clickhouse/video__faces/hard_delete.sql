@@ -21,7 +21,8 @@ WHERE
           "sqlxy_created_at",
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
-          "sqlxy_run_id"
+          "sqlxy_run_id",
+          "sqlxy_commit"
         FROM (
           SELECT
             "video_chunk_id",
@@ -37,6 +38,7 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
+            "sqlxy_commit",
             1 AS sqlxy_rank
           FROM "video__faces"
           ORDER BY

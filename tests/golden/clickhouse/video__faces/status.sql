@@ -79,7 +79,8 @@ WITH upstream_0 AS (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_chunk_id",
@@ -95,6 +96,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM "video__faces"
       ORDER BY

@@ -42,4 +42,7 @@ ALTER TABLE "video__raw"
 ADD COLUMN "sqlxy_deleted_at" Nullable(DateTime64(6));
 
 ALTER TABLE "video__raw"
-ADD COLUMN "sqlxy_run_id" Nullable(String)
+ADD COLUMN "sqlxy_run_id" Nullable(String);
+
+ALTER TABLE "video__raw"
+ADD COLUMN "sqlxy_commit" Nullable(Int64)

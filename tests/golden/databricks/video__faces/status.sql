@@ -67,7 +67,8 @@ WITH upstream_0 AS (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`
+      `sqlxy_run_id`,
+      `sqlxy_commit`
     FROM (
       SELECT
         `video_chunk_id`,
@@ -83,6 +84,7 @@ WITH upstream_0 AS (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
+        `sqlxy_commit`,
         ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM `video__faces`
     ) AS ranked

@@ -14,5 +14,6 @@ CREATE TABLE IF NOT EXISTS `video__raw` (
   `sqlxy_created_at` TIMESTAMP_NTZ,
   `sqlxy_updated_at` TIMESTAMP_NTZ,
   `sqlxy_deleted_at` TIMESTAMP_NTZ,
-  `sqlxy_run_id` STRING
+  `sqlxy_run_id` STRING,
+  `sqlxy_commit` BIGINT
 )

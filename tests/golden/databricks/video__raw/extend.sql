@@ -42,4 +42,7 @@ ALTER TABLE `video__raw`
 ADD COLUMN `sqlxy_deleted_at` TIMESTAMP_NTZ;
 
 ALTER TABLE `video__raw`
-ADD COLUMN `sqlxy_run_id` STRING
+ADD COLUMN `sqlxy_run_id` STRING;
+
+ALTER TABLE `video__raw`
+ADD COLUMN `sqlxy_commit` BIGINT

@@ -23,7 +23,8 @@ WHERE
           `sqlxy_created_at`,
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
-          `sqlxy_run_id`
+          `sqlxy_run_id`,
+          `sqlxy_commit`
         FROM (
           SELECT
             `video_id`,
@@ -41,6 +42,7 @@ WHERE
             `sqlxy_updated_at`,
             `sqlxy_deleted_at`,
             `sqlxy_run_id`,
+            `sqlxy_commit`,
             ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
           FROM `video__raw`
         ) AS ranked

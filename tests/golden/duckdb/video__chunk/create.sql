@@ -17,5 +17,6 @@ CREATE TABLE IF NOT EXISTS "video__chunk" (
   "sqlxy_created_at" TIMESTAMP,
   "sqlxy_updated_at" TIMESTAMP,
   "sqlxy_deleted_at" TIMESTAMP,
-  "sqlxy_run_id" TEXT
+  "sqlxy_run_id" TEXT,
+  "sqlxy_commit" BIGINT
 )

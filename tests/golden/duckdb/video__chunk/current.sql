@@ -17,7 +17,8 @@ SELECT
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 FROM (
   SELECT
     "video_id",
@@ -38,6 +39,7 @@ FROM (
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
     "sqlxy_run_id",
+    "sqlxy_commit",
     ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
   FROM (
     SELECT

@@ -26,7 +26,8 @@ WHERE
           "sqlxy_created_at",
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
-          "sqlxy_run_id"
+          "sqlxy_run_id",
+          "sqlxy_commit"
         FROM (
           SELECT
             "video_id",
@@ -47,6 +48,7 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
+            "sqlxy_commit",
             ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
           FROM (
             SELECT
@@ -90,7 +92,8 @@ WHERE
             "sqlxy_created_at",
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
-            "sqlxy_run_id"
+            "sqlxy_run_id",
+            "sqlxy_commit"
           FROM (
             SELECT
               "video_id",
@@ -111,6 +114,7 @@ WHERE
               "sqlxy_updated_at",
               "sqlxy_deleted_at",
               "sqlxy_run_id",
+              "sqlxy_commit",
               ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
             FROM (
               SELECT

@@ -17,7 +17,8 @@ INSERT INTO "video__chunk" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 SELECT
   cur."video_id",
@@ -49,7 +50,14 @@ SELECT
       CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS TEXT)
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     "video_id",
@@ -69,7 +77,8 @@ FROM (
     "sqlxy_created_at",
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
-    "sqlxy_run_id"
+    "sqlxy_run_id",
+    "sqlxy_commit"
   FROM (
     SELECT
       "video_id",
@@ -90,6 +99,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
+      "sqlxy_commit",
       ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
     FROM (
       SELECT
@@ -167,7 +177,14 @@ SELECT
       CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS TEXT)
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     "video_id",
@@ -187,7 +204,8 @@ FROM (
     "sqlxy_created_at",
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
-    "sqlxy_run_id"
+    "sqlxy_run_id",
+    "sqlxy_commit"
   FROM (
     SELECT
       "video_id",
@@ -208,6 +226,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
+      "sqlxy_commit",
       ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
     FROM (
       SELECT
@@ -252,7 +271,14 @@ SELECT
     )
   ),
   CAST(NULL AS TIMESTAMP),
-  sqlxy_run_id
+  sqlxy_run_id,
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     staged."video_id" AS "video_id",

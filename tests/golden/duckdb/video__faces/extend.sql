@@ -36,4 +36,7 @@ ALTER TABLE "video__faces"
 ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
 
 ALTER TABLE "video__faces"
-ADD COLUMN "sqlxy_run_id" TEXT
+ADD COLUMN "sqlxy_run_id" TEXT;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_commit" BIGINT

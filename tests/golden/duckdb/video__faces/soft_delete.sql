@@ -12,7 +12,8 @@ INSERT INTO "video__faces" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 SELECT
   cur."video_chunk_id",
@@ -39,7 +40,14 @@ SELECT
       CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS TEXT)
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__faces'
+  )
 FROM (
   SELECT
     "video_chunk_id",
@@ -54,7 +62,8 @@ FROM (
     "sqlxy_created_at",
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
-    "sqlxy_run_id"
+    "sqlxy_run_id",
+    "sqlxy_commit"
   FROM (
     SELECT
       "video_chunk_id",
@@ -70,6 +79,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
+      "sqlxy_commit",
       ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
     FROM "video__faces"
   ) AS ranked

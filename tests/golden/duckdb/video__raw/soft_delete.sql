@@ -14,7 +14,8 @@ INSERT INTO "video__raw" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 SELECT
   cur."video_id",
@@ -43,7 +44,14 @@ SELECT
       CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS TEXT)
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__raw'
+  )
 FROM (
   SELECT
     "video_id",
@@ -60,7 +68,8 @@ FROM (
     "sqlxy_created_at",
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
-    "sqlxy_run_id"
+    "sqlxy_run_id",
+    "sqlxy_commit"
   FROM (
     SELECT
       "video_id",
@@ -78,6 +87,7 @@ FROM (
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
       "sqlxy_run_id",
+      "sqlxy_commit",
       ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
     FROM "video__raw"
   ) AS ranked

@@ -17,11 +17,14 @@ CREATE TABLE IF NOT EXISTS "video__chunk" (
   "sqlxy_created_at" TIMESTAMP,
   "sqlxy_updated_at" TIMESTAMP NOT NULL,
   "sqlxy_deleted_at" TIMESTAMP,
-  "sqlxy_run_id" TEXT
+  "sqlxy_run_id" TEXT,
+  "sqlxy_commit" BIGINT
 );
 
 CREATE INDEX IF NOT EXISTS "video__chunk:latest" ON "video__chunk"("video_chunk_id", "sqlxy_updated_at" DESC NULLS LAST);
 
 CREATE INDEX IF NOT EXISTS "video__chunk:markers" ON "video__chunk"("video_id", "sqlxy_updated_at" DESC NULLS LAST)
 WHERE
-  "video_chunk_id" IS NULL
+  "video_chunk_id" IS NULL;
+
+CREATE INDEX IF NOT EXISTS "video__chunk:commit" ON "video__chunk" USING BRIN("sqlxy_commit")

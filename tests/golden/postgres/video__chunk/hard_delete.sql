@@ -26,7 +26,8 @@ WHERE
           "sqlxy_created_at",
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
-          "sqlxy_run_id"
+          "sqlxy_run_id",
+          "sqlxy_commit"
         FROM (
           SELECT DISTINCT ON ("video_chunk_id")
             "video_id",
@@ -47,6 +48,7 @@ WHERE
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
             "sqlxy_run_id",
+            "sqlxy_commit",
             1 AS sqlxy_rank
           FROM (
             SELECT
@@ -93,7 +95,8 @@ WHERE
             "sqlxy_created_at",
             "sqlxy_updated_at",
             "sqlxy_deleted_at",
-            "sqlxy_run_id"
+            "sqlxy_run_id",
+            "sqlxy_commit"
           FROM (
             SELECT DISTINCT ON ("video_id")
               "video_id",
@@ -114,6 +117,7 @@ WHERE
               "sqlxy_updated_at",
               "sqlxy_deleted_at",
               "sqlxy_run_id",
+              "sqlxy_commit",
               1 AS sqlxy_rank
             FROM (
               SELECT

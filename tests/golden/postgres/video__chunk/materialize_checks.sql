@@ -95,7 +95,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT DISTINCT ON ("video_chunk_id")
           "video_id",
@@ -116,6 +117,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           1 AS sqlxy_rank
         FROM (
           SELECT
@@ -153,7 +155,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT DISTINCT ON ("video_id")
           "video_id",
@@ -174,6 +177,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           1 AS sqlxy_rank
         FROM (
           SELECT
@@ -327,7 +331,8 @@ CROSS JOIN (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT DISTINCT ON ("video_chunk_id")
         "video_id",
@@ -348,6 +353,7 @@ CROSS JOIN (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM (
         SELECT

@@ -17,7 +17,8 @@ INSERT INTO "video__chunk" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 WITH upstream_0 AS (
   SELECT
@@ -115,7 +116,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT DISTINCT ON ("video_chunk_id")
           "video_id",
@@ -136,6 +138,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           1 AS sqlxy_rank
         FROM (
           SELECT
@@ -173,7 +176,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT DISTINCT ON ("video_id")
           "video_id",
@@ -194,6 +198,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           1 AS sqlxy_rank
         FROM (
           SELECT
@@ -300,7 +305,14 @@ SELECT
       CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS TEXT)
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     *
@@ -323,7 +335,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT DISTINCT ON ("video_chunk_id")
         "video_id",
@@ -344,6 +357,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM (
         SELECT
@@ -381,7 +395,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT DISTINCT ON ("video_id")
         "video_id",
@@ -402,6 +417,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM (
         SELECT

@@ -12,7 +12,10 @@ CREATE TABLE IF NOT EXISTS "video__faces" (
   "sqlxy_created_at" TIMESTAMP,
   "sqlxy_updated_at" TIMESTAMP NOT NULL,
   "sqlxy_deleted_at" TIMESTAMP,
-  "sqlxy_run_id" TEXT
+  "sqlxy_run_id" TEXT,
+  "sqlxy_commit" BIGINT
 );
 
-CREATE INDEX IF NOT EXISTS "video__faces:latest" ON "video__faces"("video_chunk_id", "sqlxy_updated_at" DESC NULLS LAST)
+CREATE INDEX IF NOT EXISTS "video__faces:latest" ON "video__faces"("video_chunk_id", "sqlxy_updated_at" DESC NULLS LAST);
+
+CREATE INDEX IF NOT EXISTS "video__faces:commit" ON "video__faces" USING BRIN("sqlxy_commit")

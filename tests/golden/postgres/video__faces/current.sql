@@ -12,7 +12,8 @@ SELECT
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 FROM (
   SELECT DISTINCT ON ("video_chunk_id")
     "video_chunk_id",
@@ -28,6 +29,7 @@ FROM (
     "sqlxy_updated_at",
     "sqlxy_deleted_at",
     "sqlxy_run_id",
+    "sqlxy_commit",
     1 AS sqlxy_rank
   FROM "video__faces"
   ORDER BY

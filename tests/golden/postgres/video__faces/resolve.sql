@@ -70,7 +70,8 @@ WITH upstream_0 AS (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT DISTINCT ON ("video_chunk_id")
         "video_chunk_id",
@@ -86,6 +87,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         1 AS sqlxy_rank
       FROM "video__faces"
       ORDER BY

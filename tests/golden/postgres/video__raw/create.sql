@@ -14,7 +14,10 @@ CREATE TABLE IF NOT EXISTS "video__raw" (
   "sqlxy_created_at" TIMESTAMP,
   "sqlxy_updated_at" TIMESTAMP NOT NULL,
   "sqlxy_deleted_at" TIMESTAMP,
-  "sqlxy_run_id" TEXT
+  "sqlxy_run_id" TEXT,
+  "sqlxy_commit" BIGINT
 );
 
-CREATE INDEX IF NOT EXISTS "video__raw:latest" ON "video__raw"("video_id", "sqlxy_updated_at" DESC NULLS LAST)
+CREATE INDEX IF NOT EXISTS "video__raw:latest" ON "video__raw"("video_id", "sqlxy_updated_at" DESC NULLS LAST);
+
+CREATE INDEX IF NOT EXISTS "video__raw:commit" ON "video__raw" USING BRIN("sqlxy_commit")

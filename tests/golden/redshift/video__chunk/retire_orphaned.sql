@@ -17,7 +17,8 @@ INSERT INTO "video__chunk" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 WITH upstream_0 AS (
   SELECT
@@ -112,7 +113,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -133,6 +135,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
         FROM (
           SELECT
@@ -167,7 +170,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -188,6 +192,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
         FROM (
           SELECT
@@ -301,7 +306,14 @@ SELECT
       CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS VARCHAR(MAX))
+  CAST(NULL AS VARCHAR(MAX)),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     *
@@ -324,7 +336,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_id",
@@ -345,6 +358,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
       FROM (
         SELECT
@@ -379,7 +393,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_id",
@@ -400,6 +415,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
       FROM (
         SELECT

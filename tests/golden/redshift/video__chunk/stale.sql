@@ -92,7 +92,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -113,6 +114,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
         FROM (
           SELECT
@@ -147,7 +149,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -168,6 +171,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
         FROM (
           SELECT

@@ -12,5 +12,6 @@ CREATE TABLE IF NOT EXISTS "video__faces" (
   "sqlxy_created_at" TIMESTAMP,
   "sqlxy_updated_at" TIMESTAMP,
   "sqlxy_deleted_at" TIMESTAMP,
-  "sqlxy_run_id" VARCHAR(MAX)
+  "sqlxy_run_id" VARCHAR(MAX),
+  "sqlxy_commit" BIGINT
 )

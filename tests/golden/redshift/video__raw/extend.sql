@@ -42,4 +42,7 @@ ALTER TABLE "video__raw"
 ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
 
 ALTER TABLE "video__raw"
-ADD COLUMN "sqlxy_run_id" VARCHAR(MAX)
+ADD COLUMN "sqlxy_run_id" VARCHAR(MAX);
+
+ALTER TABLE "video__raw"
+ADD COLUMN "sqlxy_commit" BIGINT

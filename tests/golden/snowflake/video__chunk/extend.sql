@@ -51,4 +51,7 @@ ALTER TABLE "video__chunk"
 ADD "sqlxy_deleted_at" TIMESTAMPNTZ;
 
 ALTER TABLE "video__chunk"
-ADD "sqlxy_run_id" VARCHAR
+ADD "sqlxy_run_id" VARCHAR;
+
+ALTER TABLE "video__chunk"
+ADD "sqlxy_commit" BIGINT

@@ -36,4 +36,7 @@ ALTER TABLE "video__faces"
 ADD "sqlxy_deleted_at" TIMESTAMPNTZ;
 
 ALTER TABLE "video__faces"
-ADD "sqlxy_run_id" VARCHAR
+ADD "sqlxy_run_id" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD "sqlxy_commit" BIGINT

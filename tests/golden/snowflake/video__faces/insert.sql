@@ -12,7 +12,8 @@ INSERT INTO "video__faces" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 SELECT
   "video_chunk_id",
@@ -33,7 +34,14 @@ SELECT
     )
   ),
   CAST(NULL AS TIMESTAMPNTZ),
-  sqlxy_run_id
+  sqlxy_run_id,
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__faces'
+  )
 FROM (
   SELECT
     staged."video_chunk_id" AS "video_chunk_id",

@@ -42,4 +42,7 @@ ALTER TABLE "video__raw"
 ADD "sqlxy_deleted_at" TIMESTAMPNTZ;
 
 ALTER TABLE "video__raw"
-ADD "sqlxy_run_id" VARCHAR
+ADD "sqlxy_run_id" VARCHAR;
+
+ALTER TABLE "video__raw"
+ADD "sqlxy_commit" BIGINT

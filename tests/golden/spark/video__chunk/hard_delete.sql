@@ -32,7 +32,8 @@ WHERE
               `sqlxy_created_at`,
               `sqlxy_updated_at`,
               `sqlxy_deleted_at`,
-              `sqlxy_run_id`
+              `sqlxy_run_id`,
+              `sqlxy_commit`
             FROM (
               SELECT
                 `video_id`,
@@ -53,6 +54,7 @@ WHERE
                 `sqlxy_updated_at`,
                 `sqlxy_deleted_at`,
                 `sqlxy_run_id`,
+                `sqlxy_commit`,
                 ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
               FROM (
                 SELECT
@@ -96,7 +98,8 @@ WHERE
                 `sqlxy_created_at`,
                 `sqlxy_updated_at`,
                 `sqlxy_deleted_at`,
-                `sqlxy_run_id`
+                `sqlxy_run_id`,
+                `sqlxy_commit`
               FROM (
                 SELECT
                   `video_id`,
@@ -117,6 +120,7 @@ WHERE
                   `sqlxy_updated_at`,
                   `sqlxy_deleted_at`,
                   `sqlxy_run_id`,
+                  `sqlxy_commit`,
                   ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
                 FROM (
                   SELECT

@@ -87,7 +87,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -108,6 +109,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -142,7 +144,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -163,6 +166,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT

@@ -87,7 +87,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -108,6 +109,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -142,7 +144,8 @@ WITH upstream_0 AS (
         `sqlxy_created_at`,
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
-        `sqlxy_run_id`
+        `sqlxy_run_id`,
+        `sqlxy_commit`
       FROM (
         SELECT
           `video_id`,
@@ -163,6 +166,7 @@ WITH upstream_0 AS (
           `sqlxy_updated_at`,
           `sqlxy_deleted_at`,
           `sqlxy_run_id`,
+          `sqlxy_commit`,
           ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -257,7 +261,8 @@ INSERT INTO `video__chunk` (
   `sqlxy_created_at`,
   `sqlxy_updated_at`,
   `sqlxy_deleted_at`,
-  `sqlxy_run_id`
+  `sqlxy_run_id`,
+  `sqlxy_commit`
 )
 SELECT
   cur.`video_id`,
@@ -289,7 +294,14 @@ SELECT
       CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
     )
   ),
-  CAST(NULL AS STRING)
+  CAST(NULL AS STRING),
+  (
+    SELECT
+      MAX(`seq`)
+    FROM `sqlxy_state`
+    WHERE
+      `feature_table` = 'video__chunk'
+  )
 FROM (
   SELECT
     *
@@ -312,7 +324,8 @@ FROM (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`
+      `sqlxy_run_id`,
+      `sqlxy_commit`
     FROM (
       SELECT
         `video_id`,
@@ -333,6 +346,7 @@ FROM (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
+        `sqlxy_commit`,
         ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM (
         SELECT
@@ -367,7 +381,8 @@ FROM (
       `sqlxy_created_at`,
       `sqlxy_updated_at`,
       `sqlxy_deleted_at`,
-      `sqlxy_run_id`
+      `sqlxy_run_id`,
+      `sqlxy_commit`
     FROM (
       SELECT
         `video_id`,
@@ -388,6 +403,7 @@ FROM (
         `sqlxy_updated_at`,
         `sqlxy_deleted_at`,
         `sqlxy_run_id`,
+        `sqlxy_commit`,
         ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
       FROM (
         SELECT

@@ -36,4 +36,7 @@ ALTER TABLE `video__faces`
 ADD COLUMN `sqlxy_deleted_at` TIMESTAMP_NTZ;
 
 ALTER TABLE `video__faces`
-ADD COLUMN `sqlxy_run_id` STRING
+ADD COLUMN `sqlxy_run_id` STRING;
+
+ALTER TABLE `video__faces`
+ADD COLUMN `sqlxy_commit` BIGINT

@@ -27,7 +27,8 @@ WHERE
               `sqlxy_created_at`,
               `sqlxy_updated_at`,
               `sqlxy_deleted_at`,
-              `sqlxy_run_id`
+              `sqlxy_run_id`,
+              `sqlxy_commit`
             FROM (
               SELECT
                 `video_chunk_id`,
@@ -43,6 +44,7 @@ WHERE
                 `sqlxy_updated_at`,
                 `sqlxy_deleted_at`,
                 `sqlxy_run_id`,
+                `sqlxy_commit`,
                 ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
               FROM `video__faces`
             ) AS ranked

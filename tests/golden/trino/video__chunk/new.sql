@@ -108,7 +108,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -129,6 +130,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -163,7 +165,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -184,6 +187,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
         FROM (
           SELECT

@@ -17,7 +17,8 @@ INSERT INTO "video__chunk" (
   "sqlxy_created_at",
   "sqlxy_updated_at",
   "sqlxy_deleted_at",
-  "sqlxy_run_id"
+  "sqlxy_run_id",
+  "sqlxy_commit"
 )
 WITH upstream_0 AS (
   SELECT
@@ -128,7 +129,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -149,6 +151,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -183,7 +186,8 @@ WITH upstream_0 AS (
         "sqlxy_created_at",
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
-        "sqlxy_run_id"
+        "sqlxy_run_id",
+        "sqlxy_commit"
       FROM (
         SELECT
           "video_id",
@@ -204,6 +208,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at",
           "sqlxy_deleted_at",
           "sqlxy_run_id",
+          "sqlxy_commit",
           ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
         FROM (
           SELECT
@@ -325,7 +330,14 @@ SELECT
       CAST(AT_TIMEZONE(NOW(), 'UTC') AS TIMESTAMP)
     )
   ),
-  CAST(NULL AS VARCHAR)
+  CAST(NULL AS VARCHAR),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__chunk'
+  )
 FROM (
   SELECT
     *
@@ -348,7 +360,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_id",
@@ -369,6 +382,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
       FROM (
         SELECT
@@ -403,7 +417,8 @@ FROM (
       "sqlxy_created_at",
       "sqlxy_updated_at",
       "sqlxy_deleted_at",
-      "sqlxy_run_id"
+      "sqlxy_run_id",
+      "sqlxy_commit"
     FROM (
       SELECT
         "video_id",
@@ -424,6 +439,7 @@ FROM (
         "sqlxy_updated_at",
         "sqlxy_deleted_at",
         "sqlxy_run_id",
+        "sqlxy_commit",
         ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
       FROM (
         SELECT

@@ -36,4 +36,7 @@ ALTER TABLE "video__faces"
 ADD COLUMN "sqlxy_deleted_at" TIMESTAMP;
 
 ALTER TABLE "video__faces"
-ADD COLUMN "sqlxy_run_id" VARCHAR
+ADD COLUMN "sqlxy_run_id" VARCHAR;
+
+ALTER TABLE "video__faces"
+ADD COLUMN "sqlxy_commit" BIGINT

@@ -1,0 +1,212 @@
+"""Maintained increments (docs/design.md, "Maintained increments"): a resolve recomputes only the
+compare keys touched since the marks its kept increment was computed at, and merges them into it.
+
+Every write stamps its rows with its feature's change-log seq, raised in the write's own
+transaction (`Runner._change_log`), so on PostgreSQL the row lock orders a feature's writers by
+commit: once a resolve reads seq N, every row stamped ≤ N is committed and visible. A resolve
+reads the marks first, then the rows stamped after the kept marks, so a write that commits in
+between is read again by the next resolve, never missed.
+
+A full recompute runs instead whenever the kept increment cannot be trusted; the reason is kept
+with the increment and shown by `status`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from sqlxy.compiler import IncrementParams, Query, TouchedParams, state, system
+from sqlxy.compiler.model import TOUCHED_RELATION
+from sqlxy.store.runner import Runner, naming
+
+#: A full increment of more rows is not kept: keeping it would cost as much as computing it, and a
+#: feature with that much pending work is being recomputed anyway. The next resolve is full again.
+#: More touched keys than this are recomputed by the full query too, which reads the whole table
+#: faster than a restriction to most of its keys.
+KEEP_LIMIT = 100_000
+STAGED_PENDING = "sqlxy_pending_rows"
+#: Raised when what is kept changes meaning without the compiled resolve changing.
+KEPT_FORMAT = "sqlxy kept increment 1"
+
+
+@dataclass(frozen=True)
+class Mark:
+    seq: int
+    generation: int
+    rows: int | None    # the row count recorded by the last write (engines that count)
+    actual: int | None  # the row count now (engines that count)
+
+
+def increment_rows(runner: Runner, key: str, params: IncrementParams) -> tuple[pa.Table, str]:
+    """The rows of the feature's `resolve` query, and how they were computed: `maintained (N
+    keys touched)` or `full: <reason>`."""
+    reason = _always_full(runner, key, params)
+    if reason:
+        return runner.fetch(key, Query.RESOLVE, params), f"full: {reason}"
+    tables = _tables(runner, key)
+    marks = _read_marks(runner, tables)
+    bypassed = [t for t, m in marks.items() if m.actual is not None and m.rows != m.actual]
+    if bypassed:
+        _reset(runner, bypassed)
+        marks = _read_marks(runner, tables)
+    saved = _read_saved(runner, tables[0])
+    reason = (f"{', '.join(bypassed)} has rows written outside sqlxy" if bypassed
+              else _why_full(runner, key, tables, marks, saved))
+    if reason:
+        return _full(runner, key, marks, reason), f"full: {reason}"
+    return _maintained(runner, key, marks, json.loads(saved["marks"]))
+
+
+def signature(runner: Runner, key: str) -> str:
+    """What a kept increment is valid for: the compiled full resolve (versions, hash settings,
+    lineage and filters are all in it) on this engine, in this format of what is kept."""
+    text = "\n".join([KEPT_FORMAT, *runner.statements(key, Query.RESOLVE, IncrementParams())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def last_resolve(runner: Runner, key: str) -> str | None:
+    """How the feature's last resolve computed its increment, None when none was kept."""
+    if runner.adapter.BYPASS_CHECK == "" or runner.adapter.columns(state.INCREMENTS_TABLE, runner.schema) is None:
+        return None
+    saved = _read_saved(runner, runner.compiler.table_name(key))
+    return None if saved is None else saved["how"]
+
+
+def _always_full(runner: Runner, key: str, params: IncrementParams) -> str | None:
+    model = runner.compiler.model(key)
+    if params.stale_if is not None:
+        return "a stale_if predicate reads every current row"
+    if not runner.adapter.SUPPORTS_TRANSACTIONS or runner.adapter.BYPASS_CHECK == "":
+        return f"{runner.adapter.dialect} has no transactions to keep a change log in"
+    if model.root:
+        return "a root feature's samples are given or read from its source"
+    if not model.traceable:
+        return "a dep's changes cannot be traced to this feature's compare keys"
+    return None
+
+
+def _why_full(runner: Runner, key: str, tables: list[str], marks: dict[str, Mark],
+              saved: dict[str, Any] | None) -> str | None:
+    missing = [t for t in tables if t not in marks]
+    if missing:
+        return f"no change log for {', '.join(missing)} yet"
+    if saved is None:
+        return "no kept increment yet"
+    if saved["signature"] != signature(runner, key):
+        if saved["feature_version"] != runner.compiler.model(key).version:
+            return "the feature version changed (code, definition or an upstream field)"
+        return "the compiled resolve changed (spec, settings or sqlxy)"
+    if saved["kept"] is None or saved["kept"] < 0:
+        return f"the last increment had more than {KEEP_LIMIT} rows, which are not kept"
+    kept = json.loads(saved["marks"])
+    for table in tables:
+        if table not in kept:
+            return f"{table} was not in the lineage of the kept increment"
+        seq, generation = kept[table]
+        if generation != marks[table].generation:
+            return f"{table} was hard-deleted, compacted, migrated or changed outside sqlxy"
+        if seq > marks[table].seq:
+            return f"the change log of {table} went back"
+    return None
+
+
+def _full(runner: Runner, key: str, marks: dict[str, Mark], how: str) -> pa.Table:
+    rows = runner.fetch(key, Query.RESOLVE, IncrementParams())
+    table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
+    kept = rows.num_rows <= KEEP_LIMIT
+    if kept:
+        runner.adapter.stage(STAGED_PENDING, rows)
+    try:
+        with _keeping(runner, key, marks, rows.num_rows if kept else -1, f"full: {how}", None):
+            statements = (state.replace_pending(table, schema, STAGED_PENDING, dialect) if kept
+                          else [state.drop_pending(table, schema, dialect)])
+            for statement in statements:
+                runner.adapter.execute(statement)
+    finally:
+        if kept:
+            runner.adapter.unstage(STAGED_PENDING)
+    return rows
+
+
+def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
+                kept: dict[str, list[int]]) -> tuple[pa.Table, str]:
+    table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
+    since = TouchedParams(marks=tuple(kept[t][0] for t in _tables(runner, key)))
+    with naming(key, Query.TOUCHED):
+        (touched_sql,) = runner.statements(key, Query.TOUCHED, since)
+        runner.adapter.stage_query(TOUCHED_RELATION, touched_sql)
+    try:
+        touched = runner.count(system.row_count(exp.select("*").from_(exp.table_(TOUCHED_RELATION, quoted=True)),
+                                                dialect))
+        if touched > KEEP_LIMIT:  # most of the table: the full query reads it faster than by keys
+            reason = f"{touched} keys touched, more than the {KEEP_LIMIT} a maintained resolve recomputes"
+            return _full(runner, key, marks, reason), f"full: {reason}"
+        how = f"maintained ({touched} keys touched)"
+        with _keeping(runner, key, marks, None, how, touched) as kept_rows:
+            if touched:
+                runner.adapter.execute(state.retire_touched(table, schema, runner.compiler.model(key).keys, dialect))
+                runner.run(key, Query.KEEP, IncrementParams(maintained=True))
+            rows = runner.adapter.fetch_arrow(state.read_pending(table, schema, dialect))
+            kept_rows.append(rows.num_rows)
+    finally:
+        runner.adapter.unstage(TOUCHED_RELATION)
+    return rows, how
+
+
+@contextmanager
+def _keeping(runner: Runner, key: str, marks: dict[str, Mark], kept: int | None, how: str,
+             touched: int | None) -> Iterator[list[int]]:
+    """One transaction that replaces the kept increment and its record. Removing the old record
+    comes first: its row lock makes concurrent resolves of one feature (PostgreSQL) take turns,
+    so the second one reads the first one's kept rows before it changes them. The block may give
+    the number of rows kept by appending it."""
+    remove, insert = _record(runner, key, marks, kept if kept is not None else 0, how, touched)
+    counted: list[int] = []
+    with runner.adapter.transaction(), naming(key, Query.KEEP):
+        runner.adapter.execute(remove)
+        yield counted
+        if counted:
+            remove, insert = _record(runner, key, marks, counted[0], how, touched)
+        runner.adapter.execute(insert)
+
+
+def _record(runner: Runner, key: str, marks: dict[str, Mark], kept: int, how: str,
+            touched: int | None) -> list[str]:
+    values = {"signature": signature(runner, key), "feature_version": runner.compiler.model(key).version,
+              "marks": json.dumps({t: [m.seq, m.generation] for t, m in marks.items()}, sort_keys=True),
+              "kept": kept, "how": how, "touched": touched}
+    return state.save_increment(runner.compiler.table_name(key), runner.schema, values, runner.adapter.dialect)
+
+
+def _tables(runner: Runner, key: str) -> list[str]:
+    """The feature's own table first, then its deps' in the model's order (the marks' order)."""
+    model = runner.compiler.model(key)
+    return [model.table.name, *(dep.stored.name for dep in model.deps)]
+
+
+def _read_marks(runner: Runner, tables: list[str]) -> dict[str, Mark]:
+    counted = runner.adapter.BYPASS_CHECK == "row_count"
+    found = runner.adapter.fetch_arrow(state.marks(sorted(set(tables)), runner.schema, counted,
+                                                   runner.adapter.dialect)).to_pylist()
+    return {r["feature_table"]: Mark(r["seq"], r["generation"], r["row_count"] if counted else None,
+                                     r["actual_rows"] if counted else None) for r in found}
+
+
+def _read_saved(runner: Runner, table: str) -> dict[str, Any] | None:
+    found = runner.adapter.fetch_arrow(state.read_increment(table, runner.schema, runner.adapter.dialect))
+    return found.to_pylist()[0] if found.num_rows else None
+
+
+def _reset(runner: Runner, tables: list[str]) -> None:
+    """Rows written outside sqlxy: a new generation for each table, their count taken as known."""
+    with runner.adapter.transaction():
+        for table in tables:
+            runner.adapter.execute(state.reset_rows(table, runner.schema, runner.adapter.dialect))
