@@ -87,6 +87,19 @@ def marks(tables: list[str], schema: str | None, counted: bool, dialect: str) ->
     return for_dialect(joined, dialect)
 
 
+def changed_rows(marks: list[tuple[str, int]], schema: str | None, dialect: str) -> str:
+    """How many rows were stamped after each table's mark, in all (`n`): an upper bound of the
+    keys they touch, read from the commit column's zone maps (DuckDB) or block range index
+    (PostgreSQL) without reading the rows."""
+    after = [exp.select(exp.alias_(exp.Count(this=exp.Star()), "n")).from_(_table(table, schema))
+             .where(exp.GT(this=_col("sqlxy_commit"), expression=exp.Literal.number(mark)))
+             for table, mark in marks]
+    union = reduce(lambda left, right: exp.union(left, right, distinct=False), after)
+    total = exp.select(exp.alias_(exp.Coalesce(this=exp.Sum(this=_col("n")), expressions=[exp.Literal.number(0)]),
+                                  "n")).from_(union.subquery("changed"))
+    return for_dialect(total, dialect)
+
+
 def read_increment(table: str, schema: str | None, dialect: str) -> str:
     query = exp.select(*(_col(c) for c in INCREMENT_COLUMNS)).from_(_table(INCREMENTS_TABLE, schema))
     return for_dialect(query.where(_is(table)), dialect)

@@ -140,6 +140,10 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
                 kept: dict[str, list[int]]) -> tuple[pa.Table, str]:
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     since = TouchedParams(marks=tuple(kept[t][0] for t in _tables(runner, key)))
+    changed = runner.count(state.changed_rows([(t, kept[t][0]) for t in _tables(runner, key)], schema, dialect))
+    if changed > KEEP_LIMIT:  # most of a table: the full query reads it faster than by keys
+        reason = f"{changed} rows written since, more than the {KEEP_LIMIT} a maintained resolve reads"
+        return _full(runner, key, marks, reason), f"full: {reason}"
     with naming(key, Query.TOUCHED):
         (touched_sql,) = runner.statements(key, Query.TOUCHED, since)
         runner.adapter.stage_query(TOUCHED_RELATION, touched_sql)
