@@ -147,6 +147,9 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
     with naming(key, Query.TOUCHED):
         (touched_sql,) = runner.statements(key, Query.TOUCHED, since)
         runner.adapter.stage_query(TOUCHED_RELATION, touched_sql)
+        analyze = getattr(runner.adapter, "analyze", None)  # PostgreSQL: statistics of the key set
+        if analyze is not None:
+            analyze(TOUCHED_RELATION)
     try:
         touched = runner.count(system.row_count(exp.select("*").from_(exp.table_(TOUCHED_RELATION, quoted=True)),
                                                 dialect))

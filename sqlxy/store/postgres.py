@@ -158,11 +158,15 @@ class PostgresAdapter:
             copy.write(buffer.getvalue())
 
     def stage_query(self, name: str, sql: str) -> None:
-        """A temporary table, analyzed: autovacuum never analyzes temporary tables, and without
-        statistics the planner takes a staged key set for 1,360 rows and may join it by nested
-        loops (a maintained resolve of 20,000 touched keys took minutes)."""
         self.execute(f'DROP TABLE IF EXISTS "{name}"')
         self.execute(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
+
+    def analyze(self, name: str) -> None:
+        """Statistics for a staged key set: autovacuum never analyzes temporary tables, and without
+        them the planner takes a key set for 1,360 rows and may join it by nested loops (a
+        maintained resolve of 20,000 touched keys took minutes). Only where asked: with them,
+        materialize's checks over a staged increment of 600,000 chunks chose a plan that ran for
+        minutes instead of 2 s."""
         self.execute(f'ANALYZE "{name}"')
 
     def unstage(self, name: str) -> None:
