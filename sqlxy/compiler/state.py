@@ -105,16 +105,19 @@ def read_increment(table: str, schema: str | None, dialect: str) -> str:
     return for_dialect(query.where(_is(table)), dialect)
 
 
-def save_increment(table: str, schema: str | None, values: dict[str, str | int | None],
-                   dialect: str) -> list[str]:
-    """The record of a resolve, replacing the previous one (run in one transaction)."""
-    delete = exp.delete(_table(INCREMENTS_TABLE, schema), where=_is(table))
+def forget_increment(table: str, schema: str | None, dialect: str) -> str:
+    """The previous record of a resolve goes (first in the transaction that saves the next)."""
+    return for_dialect(exp.delete(_table(INCREMENTS_TABLE, schema), where=_is(table)), dialect)
+
+
+def save_increment(table: str, schema: str | None, values: dict[str, str | int | None], dialect: str) -> str:
+    """The record of a resolve (after `forget_increment`, in the same transaction)."""
     values = {**values, "feature_table": table}
     row = [_literal(values.get(c), kind) for c, kind in INCREMENT_COLUMNS.items() if c != "resolved_at"]
     row.append(exp.maybe_parse(NOW_UTC, dialect="duckdb"))
     insert = exp.insert(exp.select(*row), _table(INCREMENTS_TABLE, schema),
                         columns=[_name(c) for c in INCREMENT_COLUMNS])
-    return [for_dialect(delete, dialect), for_dialect(insert, dialect)]
+    return for_dialect(insert, dialect)
 
 
 def replace_pending(table: str, schema: str | None, staged: str, dialect: str) -> list[str]:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,14 +121,18 @@ def _full(runner: Runner, key: str, marks: dict[str, Mark], how: str) -> pa.Tabl
     rows = runner.fetch(key, Query.RESOLVE, IncrementParams())
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     kept = rows.num_rows <= KEEP_LIMIT
+
+    def replace() -> int:
+        statements = (state.replace_pending(table, schema, STAGED_PENDING, dialect) if kept
+                      else [state.drop_pending(table, schema, dialect)])
+        for statement in statements:
+            runner.adapter.execute(statement)
+        return rows.num_rows if kept else -1
+
     if kept:
         runner.adapter.stage(STAGED_PENDING, rows)
     try:
-        with _keeping(runner, key, marks, rows.num_rows if kept else -1, f"full: {how}", None):
-            statements = (state.replace_pending(table, schema, STAGED_PENDING, dialect) if kept
-                          else [state.drop_pending(table, schema, dialect)])
-            for statement in statements:
-                runner.adapter.execute(statement)
+        _keep(runner, key, marks, f"full: {how}", None, replace)
     finally:
         if kept:
             runner.adapter.unstage(STAGED_PENDING)
@@ -139,13 +142,13 @@ def _full(runner: Runner, key: str, marks: dict[str, Mark], how: str) -> pa.Tabl
 def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
                 kept: dict[str, list[int]]) -> tuple[pa.Table, str]:
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
-    since = TouchedParams(marks=tuple(kept[t][0] for t in _tables(runner, key)))
-    changed = runner.count(state.changed_rows([(t, kept[t][0]) for t in _tables(runner, key)], schema, dialect))
+    since = [(t, kept[t][0]) for t in _tables(runner, key)]
+    changed = runner.count(state.changed_rows(since, schema, dialect))
     if changed > KEEP_LIMIT:  # most of a table: the full query reads it faster than by keys
         reason = f"{changed} rows written since, more than the {KEEP_LIMIT} a maintained resolve reads"
         return _full(runner, key, marks, reason), f"full: {reason}"
     with naming(key, Query.TOUCHED):
-        (touched_sql,) = runner.statements(key, Query.TOUCHED, since)
+        (touched_sql,) = runner.statements(key, Query.TOUCHED, TouchedParams(marks=tuple(m for _, m in since)))
         runner.adapter.stage_query(TOUCHED_RELATION, touched_sql)
         analyze = getattr(runner.adapter, "analyze", None)  # PostgreSQL: statistics of the key set
         if analyze is not None:
@@ -157,40 +160,35 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
             reason = f"{touched} keys touched, more than the {KEEP_LIMIT} a maintained resolve recomputes"
             return _full(runner, key, marks, reason), f"full: {reason}"
         how = f"maintained ({touched} keys touched)"
-        with _keeping(runner, key, marks, None, how, touched) as kept_rows:
+        found: list[pa.Table] = []
+
+        def merge() -> int:
             if touched:
                 runner.adapter.execute(state.retire_touched(table, schema, runner.compiler.model(key).keys, dialect))
                 runner.run(key, Query.KEEP, IncrementParams(maintained=True))
-            rows = runner.adapter.fetch_arrow(state.read_pending(table, schema, dialect))
-            kept_rows.append(rows.num_rows)
+            found.append(runner.adapter.fetch_arrow(state.read_pending(table, schema, dialect)))
+            return found[0].num_rows
+
+        _keep(runner, key, marks, how, touched, merge)
     finally:
         runner.adapter.unstage(TOUCHED_RELATION)
-    return rows, how
+    return found[0], how
 
 
-@contextmanager
-def _keeping(runner: Runner, key: str, marks: dict[str, Mark], kept: int | None, how: str,
-             touched: int | None) -> Iterator[list[int]]:
-    """One transaction that replaces the kept increment and its record. Removing the old record
-    comes first: its row lock makes concurrent resolves of one feature (PostgreSQL) take turns,
-    so the second one reads the first one's kept rows before it changes them. The block may give
-    the number of rows kept by appending it."""
-    remove, insert = _record(runner, key, marks, kept if kept is not None else 0, how, touched)
-    counted: list[int] = []
+def _keep(runner: Runner, key: str, marks: dict[str, Mark], how: str, touched: int | None,
+          work: Callable[[], int]) -> None:
+    """One transaction that replaces the kept increment (`work`, which returns the rows kept, -1
+    for none) and its record. Removing the old record comes first: its row lock makes concurrent
+    resolves of one feature (PostgreSQL) take turns, so the second one reads the first one's kept
+    rows before it changes them."""
+    table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     with runner.adapter.transaction(), naming(key, Query.KEEP):
-        runner.adapter.execute(remove)
-        yield counted
-        if counted:
-            remove, insert = _record(runner, key, marks, counted[0], how, touched)
-        runner.adapter.execute(insert)
-
-
-def _record(runner: Runner, key: str, marks: dict[str, Mark], kept: int, how: str,
-            touched: int | None) -> list[str]:
-    values = {"signature": signature(runner, key), "feature_version": runner.compiler.model(key).version,
-              "marks": json.dumps({t: [m.seq, m.generation] for t, m in marks.items()}, sort_keys=True),
-              "kept": kept, "how": how, "touched": touched}
-    return state.save_increment(runner.compiler.table_name(key), runner.schema, values, runner.adapter.dialect)
+        runner.adapter.execute(state.forget_increment(table, schema, dialect))
+        kept = work()
+        values = {"signature": signature(runner, key), "feature_version": runner.compiler.model(key).version,
+                  "marks": json.dumps({t: [m.seq, m.generation] for t, m in marks.items()}, sort_keys=True),
+                  "kept": kept, "how": how, "touched": touched}
+        runner.adapter.execute(state.save_increment(table, schema, values, dialect))
 
 
 def _tables(runner: Runner, key: str) -> list[str]:
