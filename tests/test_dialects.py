@@ -250,3 +250,39 @@ def test_latest_row_per_group(adapter: Adapter) -> None:
               "AS ranked WHERE r = 1 AND v <> 'gone' ORDER BY k")
     (query,) = transpile(latest, adapter.dialect)
     assert adapter.fetch_arrow(query).to_pylist() == [{"k": "a", "v": "new"}, {"k": "e", "v": "marker"}]
+
+
+# DuckDB reads a maintained resolve's row restrictions (`touched_…`) by row id; the same rows.
+ROW_ID_PAIRS = {
+    "SELECT * FROM (SELECT * FROM t WHERE k IN (SELECT k FROM s)) AS touched_rows":
+        "SELECT * FROM (SELECT * FROM t WHERE rowid IN (SELECT rowid FROM t WHERE k IN (SELECT k FROM s))) "
+        "AS touched_rows",
+    "SELECT * FROM (SELECT * FROM t WHERE c IS NULL AND k IN (SELECT k FROM s) UNION ALL "
+    "SELECT * FROM t WHERE c IN (SELECT c FROM t WHERE k IN (SELECT k FROM s))) AS touched_own":
+        "SELECT * FROM (SELECT * FROM t WHERE rowid IN (SELECT rowid FROM t WHERE c IS NULL AND k IN "
+        "(SELECT k FROM s) UNION ALL SELECT rowid FROM t WHERE c IN (SELECT c FROM t WHERE k IN "
+        "(SELECT k FROM s)))) AS touched_own",
+    # not a restriction of one base table: as it is
+    "SELECT * FROM (SELECT * FROM t WHERE k = 1 UNION ALL SELECT * FROM u WHERE k = 1) AS touched_own":
+        "SELECT * FROM (SELECT * FROM t WHERE k = 1 UNION ALL SELECT * FROM u WHERE k = 1) AS touched_own",
+    "SELECT * FROM (SELECT k FROM t WHERE k = 1) AS touched_rows":
+        "SELECT * FROM (SELECT k FROM t WHERE k = 1) AS touched_rows",
+    "SELECT * FROM (SELECT * FROM t WHERE k = 1) AS kept": "SELECT * FROM (SELECT * FROM t WHERE k = 1) AS kept",
+}
+
+
+@pytest.mark.parametrize("source", sorted(ROW_ID_PAIRS))
+def test_duckdb_reads_touched_rows_by_row_id(source: str) -> None:
+    import duckdb
+
+    (written,) = transpile(source, "duckdb")
+    flat = " ".join(written.split()).replace("( ", "(").replace(" )", ")")
+    assert flat == ROW_ID_PAIRS[source]
+    if " u " in source or "SELECT k FROM t" in source:
+        return
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t AS SELECT i % 7 AS k, CASE WHEN i % 5 = 0 THEN NULL ELSE i END AS c "
+                       "FROM range(200) AS r(i)")
+    connection.execute("CREATE TABLE s AS SELECT * FROM (VALUES (1), (3)) AS v(k)")
+    rows = [sorted(map(str, connection.execute(sql).fetchall())) for sql in (written, source)]
+    assert rows[0] == rows[1]

@@ -25,8 +25,7 @@ import pytest
 import yaml
 
 import sqlxy
-from sqlxy.compiler import IncrementParams, Query
-from sqlxy.compiler.model import TOUCHED_RELATION
+from sqlxy.compiler import IncrementParams, Query, state
 from sqlxy.store.increment import CHANGES, Increment, split_changes
 
 from .conftest import REPO, SEED_VIDEOS, write_videos
@@ -193,9 +192,11 @@ class WriteDuring:
         return result
 
 
-def _touched_staged(store: sqlxy.Store) -> tuple[str, Callable[..., bool]]:
-    """A maintained resolve's moment: the keys touched since the kept marks are staged."""
-    return "stage_query", lambda name, sql: name == TOUCHED_RELATION
+def _kept_read(store: sqlxy.Store) -> tuple[str, Callable[..., bool]]:
+    """A maintained resolve's moment: it read the marks, then its kept record (before it counts
+    the rows written since)."""
+    kept_sql = state.read_increment("video__chunk", None, "postgres")
+    return "fetch_arrow", lambda sql: sql == kept_sql
 
 
 def _full_fetched(store: sqlxy.Store) -> tuple[str, Callable[..., bool]]:
@@ -204,18 +205,23 @@ def _full_fetched(store: sqlxy.Store) -> tuple[str, Callable[..., bool]]:
     return "fetch_arrow", lambda sql: sql == full_sql
 
 
-@pytest.mark.parametrize("moment", [_touched_staged, _full_fetched], ids=["maintained", "full"])
+@pytest.mark.parametrize("moment", [_kept_read, _full_fetched], ids=["maintained", "full"])
 def test_a_write_committed_while_a_resolve_computes_is_read_by_the_next(
         store: sqlxy.Store, open_writer: Callable[[], sqlxy.Store],
         moment: Callable[[sqlxy.Store], tuple[str, Callable[..., bool]]]) -> None:
-    if moment is _touched_staged:
+    if moment is _kept_read:
         keep(store)
     rows = changed_video(store, "v1", "changed")
     during = WriteDuring(store, *moment(store), open_writer(), rows)
     interrupted = store.resolve(CHUNK)
     assert during.written == 1
-    assert interrupted.how == ("maintained (0 keys touched)" if moment is _touched_staged
+    # read after the marks: the maintained resolve already recomputes v1, the full one not; both
+    # keep the marks they read first, so the next resolve reads v1's write again
+    assert interrupted.how == ("maintained (1 keys touched)" if moment is _kept_read
                                else "full: no kept increment yet")
+    if moment is _kept_read:
+        assert stale_ids(interrupted) == ["v1"]
+        assert_equals_full(store, CHUNK, interrupted)
     after = store.resolve(CHUNK)
     assert after.how == "maintained (1 keys touched)"
     assert stale_ids(after) == ["v1"]
@@ -324,6 +330,23 @@ def test_soft_delete_is_maintained_and_hard_delete_resolves_in_full(store: sqlxy
     again = store.resolve(CHUNK)
     assert again.how == "maintained (0 keys touched)"
     assert_equals_full(store, CHUNK, again)
+
+
+def test_writes_leave_no_block_range_of_the_commit_index_unsummarized(store: sqlxy.Store) -> None:
+    """An unsummarized block range is read by every resolve's scan for new rows: each write
+    summarizes the ranges it added (else a table loaded since autovacuum last ran is read whole)."""
+    def unsummarized(table: str) -> int:
+        found = store.adapter.fetch_arrow(f"SELECT brin_summarize_new_values('\"{table}:commit\"'::regclass) AS n")
+        return found.column(0)[0].as_py()
+
+    many = 20_000  # rows over more than one block range (128 pages)
+    ids = [f"w{i}" for i in range(many)]
+    videos = pa.table({"video_id": ids, "path": ids, "duration_s": [30.0] * many,
+                       "audio_version": ["a"] * many, "frames_version": ["f"] * many})
+    store.write(RAW, store.resolve(RAW, samples=videos).to_write())
+    pages = store.adapter.fetch_arrow("SELECT pg_relation_size('video__raw') / 8192 AS n").column(0)[0].as_py()
+    assert pages > 128
+    assert unsummarized("video__raw") == 0
 
 
 def test_concurrent_resolves_of_one_feature_take_turns(store: sqlxy.Store,

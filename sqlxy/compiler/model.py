@@ -251,11 +251,14 @@ class FeatureModel:
         if set(self.keys) <= set(self.ids):
             return restricted(self.table, reaching, "touched_own")
         samples = exp.select(*(column(c) for c in self.ids)).from_(self.table.copy()).where(reaching)
-        markers = exp.Is(this=column(self.child_id), expression=exp.Null()) if self.child_id else None
-        either = in_query(self.ids, samples)
-        if markers is not None:  # a parent's rows recording it without children are ranked per parent
-            either = exp.or_(exp.and_(markers, reaching.copy()), either)
-        return restricted(self.table, either, "touched_own")
+        rows = restricted(self.table, in_query(self.ids, samples), "touched_own")
+        if self.child_id is None:
+            return rows
+        # a parent's rows recording it without children are ranked per parent; a UNION ALL of
+        # the two disjoint sets, not an OR, which PostgreSQL could only test row by row
+        markers = exp.and_(exp.Is(this=column(self.child_id), expression=exp.Null()), reaching.copy())
+        markers_rows = exp.select("*").from_(self.table.copy()).where(markers)
+        return exp.union(markers_rows, rows.this, distinct=False).subquery("touched_own")
 
     def samples_of(self, rows: exp.Expression) -> exp.Expression:
         return samples_relation(rows, self.child_id)

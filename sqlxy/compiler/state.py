@@ -13,7 +13,7 @@ from functools import reduce
 from sqlglot import exp
 
 from sqlxy.compiler.model import STATE_TABLE, TOUCHED_RELATION
-from sqlxy.compiler.names import pending_table
+from sqlxy.compiler.names import commit_index, pending_table
 from sqlxy.compiler.queries import NOW_UTC
 from sqlxy.compiler.sqlparts import in_relation
 from sqlxy.compiler.system import for_dialect
@@ -58,6 +58,19 @@ def count_rows(table: str, schema: str | None, dialect: str) -> str:
     """A write's last statement where rows are counted: the table's row count after it."""
     rows = exp.select(exp.Count(this=exp.Star())).from_(_table(table, schema)).subquery()
     return for_dialect(_update(table, schema, {"row_count": rows}), dialect)
+
+
+def summarize_commit_index(table: str, schema: str | None, dialect: str) -> str:
+    """PostgreSQL, after a write commits: its block ranges added to the commit index, which scans
+    only the blocks a write added. Unsummarized blocks are read by every resolve, so a table
+    loaded since autovacuum last ran would be read whole (1M chunks: 0.3 s an idle resolve)."""
+    name = exp.table_(commit_index(table).name, db=schema, quoted=True).sql(dialect)
+    found = exp.select(exp.alias_(exp.Anonymous(this="to_regclass", expressions=[exp.Literal.string(name)]), "i"))
+    summarize = exp.Anonymous(this="brin_summarize_new_values", expressions=[exp.column("i")])
+    # a table of the old layout has no commit index until `sqlxy migrate`: nothing to summarize
+    statement = exp.select(summarize).from_(found.subquery("commit_index")).where(
+        exp.Not(this=exp.Is(this=exp.column("i"), expression=exp.Null())))
+    return for_dialect(statement, dialect)
 
 
 def reset_rows(table: str, schema: str | None, dialect: str) -> str:

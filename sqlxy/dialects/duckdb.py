@@ -24,17 +24,33 @@ TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLE
 
 def by_row_id(subquery: exp.Subquery) -> exp.Subquery:
     """`(SELECT * FROM t WHERE c) AS touched_x` over a base table as `(SELECT * FROM t WHERE rowid
-    IN (SELECT rowid FROM t WHERE c)) AS touched_x`; anything else as it is."""
-    inner, alias = subquery.this, subquery.alias
-    if not alias.startswith(TOUCHED_PREFIX) or not isinstance(inner, exp.Select):
+    IN (SELECT rowid FROM t WHERE c)) AS touched_x`, and a UNION ALL of such selects of one table
+    as one select of the union of their row ids; anything else as it is."""
+    if not subquery.alias.startswith(TOUCHED_PREFIX):
         return subquery
-    source, where = inner.args.get("from_"), inner.args.get("where")
-    if source is None or not isinstance(source.this, exp.Table) or where is None or inner.args.get("joins"):
+    branches = _branches(subquery.this)
+    tables = {b.args["from_"].this.sql() for b in branches or []}
+    if not branches or len(tables) != 1:
         return subquery
-    row_ids = exp.select(exp.column("rowid")).from_(source.this.copy()).where(where.this.copy())
-    fetched = exp.select("*").from_(source.this.copy()).where(
-        exp.In(this=exp.column("rowid"), query=exp.Subquery(this=row_ids)))
-    return fetched.subquery(alias)
+    table = branches[0].args["from_"].this
+    row_ids = [exp.select(exp.column("rowid")).from_(table.copy()).where(b.args["where"].this.copy())
+               for b in branches]
+    union = row_ids[0] if len(row_ids) == 1 else exp.union(*row_ids, distinct=False)
+    fetched = exp.select("*").from_(table.copy()).where(
+        exp.In(this=exp.column("rowid"), query=exp.Subquery(this=union)))
+    return fetched.subquery(subquery.alias)
+
+
+def _branches(query: exp.Expression) -> list[exp.Select] | None:
+    """The selects of `SELECT * FROM <table> WHERE c [UNION ALL …]`, None for any other shape."""
+    if isinstance(query, exp.Union) and not query.args.get("distinct"):
+        left, right = _branches(query.left), _branches(query.right)
+        return None if left is None or right is None else left + right
+    if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("where") is None:
+        return None
+    source = query.args.get("from_")
+    star = len(query.expressions) == 1 and isinstance(query.expressions[0], exp.Star)
+    return [query] if star and source is not None and isinstance(source.this, exp.Table) else None
 
 
 class SqlxyDuckDB(DuckDB):

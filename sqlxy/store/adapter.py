@@ -77,3 +77,7 @@ class TableLayout(Protocol):
     def migration(self, table: str, schema: str | None, model: FeatureModel, create: list[str]) -> list[str]:
         """The statements that give the existing `table` the layout of `create` (its compiled
         `create` query) and keep its rows, in the order they must run."""
+
+    def after_commit(self, table: str, schema: str | None) -> None:
+        """Once a write to `table` committed: what keeps its indexes' help current (PostgreSQL
+        summarizes the commit index's new block ranges)."""

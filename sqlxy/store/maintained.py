@@ -147,15 +147,11 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
     if changed > KEEP_LIMIT:  # most of a table: the full query reads it faster than by keys
         reason = f"{changed} rows written since, more than the {KEEP_LIMIT} a maintained resolve reads"
         return _full(runner, key, marks, reason), f"full: {reason}"
-    with naming(key, Query.TOUCHED):
-        (touched_sql,) = runner.statements(key, Query.TOUCHED, TouchedParams(marks=tuple(m for _, m in since)))
-        runner.adapter.stage_query(TOUCHED_RELATION, touched_sql)
-        analyze = getattr(runner.adapter, "analyze", None)  # PostgreSQL: statistics of the key set
-        if analyze is not None:
-            analyze(TOUCHED_RELATION)
+    if changed:
+        _stage_touched(runner, key, since)
     try:
-        touched = runner.count(system.row_count(exp.select("*").from_(exp.table_(TOUCHED_RELATION, quoted=True)),
-                                                dialect))
+        touched = runner.count(system.row_count(
+            exp.select("*").from_(exp.table_(TOUCHED_RELATION, quoted=True)), dialect)) if changed else 0
         if touched > KEEP_LIMIT:  # most of the table: the full query reads it faster than by keys
             reason = f"{touched} keys touched, more than the {KEEP_LIMIT} a maintained resolve recomputes"
             return _full(runner, key, marks, reason), f"full: {reason}"
@@ -171,8 +167,19 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
 
         _keep(runner, key, marks, how, touched, merge)
     finally:
-        runner.adapter.unstage(TOUCHED_RELATION)
+        if changed:
+            runner.adapter.unstage(TOUCHED_RELATION)
     return found[0], how
+
+
+def _stage_touched(runner: Runner, key: str, since: list[tuple[str, int]]) -> None:
+    """The compare keys touched since the marks, as relation TOUCHED_RELATION."""
+    with naming(key, Query.TOUCHED):
+        (touched_sql,) = runner.statements(key, Query.TOUCHED, TouchedParams(marks=tuple(m for _, m in since)))
+        runner.adapter.stage_query(TOUCHED_RELATION, touched_sql)
+        analyze = getattr(runner.adapter, "analyze", None)  # PostgreSQL: statistics of the key set
+        if analyze is not None:
+            analyze(TOUCHED_RELATION)
 
 
 def _keep(runner: Runner, key: str, marks: dict[str, Mark], how: str, touched: int | None,

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sqlxy.compiler import state
 from sqlxy.compiler.model import FeatureModel
 from sqlxy.compiler.names import index_name
 from sqlxy.engines import ENGINES
@@ -199,6 +200,11 @@ class PostgresAdapter:
             alter = ", ".join(f'ALTER COLUMN {_ident(c)} TYPE TEXT COLLATE "C"' for c in locale)
             statements.append(f"ALTER TABLE {_ident(schema, table)} {alter}")
         return statements + create if statements or missing else []
+
+    def after_commit(self, table: str, schema: str | None) -> None:
+        """Summarize the block ranges the write added to the commit index, outside the write's
+        transaction: summarizing locks the table against VACUUM, not against writers."""
+        self.execute(state.summarize_commit_index(table, schema, self.dialect))
 
     def guard(self, table: str, schema: str | None) -> list[str]:
         """The statements that make a statement changing `table` outside sqlxy noticed."""

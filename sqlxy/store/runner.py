@@ -64,7 +64,15 @@ class Runner:
         self.commits.append(commit)
         if key is None or not self.keeps_change_log:
             return recorded(self.adapter, commit, statements)
-        return recorded(self.adapter, commit, statements, *self._change_log(operation, key))
+        return self._logged(commit, key, statements)
+
+    @contextmanager
+    def _logged(self, commit: Commit, key: str, statements: int) -> Iterator[Commit]:
+        with recorded(self.adapter, commit, statements, *self._change_log(commit.operation, key)):
+            yield commit
+        after_commit = getattr(self.adapter, "after_commit", None)  # engines with a table layout
+        if after_commit is not None:
+            after_commit(self.compiler.table_name(key), self.schema)
 
     def _change_log(self, operation: str, key: str) -> tuple[list[str], list[str]]:
         """A write's bookkeeping in its own transaction (docs/design.md, "Maintained increments"):
