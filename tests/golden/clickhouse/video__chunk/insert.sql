@@ -60,103 +60,129 @@ SELECT
   )
 FROM (
   SELECT
-    "video_id",
-    "video_chunk_id",
-    "chunk_index",
-    "start_s",
-    "path",
-    "duration_s",
-    "sqlxy_provenance__audio",
-    "sqlxy_provenance__frames",
-    "sqlxy_data_version__audio",
-    "sqlxy_data_version__frames",
-    "sqlxy_provenance",
-    "sqlxy_data_version",
-    "sqlxy_feature_version",
-    "sqlxy_project_version",
-    "sqlxy_created_at",
-    "sqlxy_updated_at",
-    "sqlxy_deleted_at",
-    "sqlxy_run_id",
-    "sqlxy_commit"
+    sqlxy_rows.*
   FROM (
     SELECT
-      "video_id",
-      "video_chunk_id",
-      "chunk_index",
-      "start_s",
-      "path",
-      "duration_s",
-      "sqlxy_provenance__audio",
-      "sqlxy_provenance__frames",
-      "sqlxy_data_version__audio",
-      "sqlxy_data_version__frames",
-      "sqlxy_provenance",
-      "sqlxy_data_version",
-      "sqlxy_feature_version",
-      "sqlxy_project_version",
-      "sqlxy_created_at",
-      "sqlxy_updated_at",
-      "sqlxy_deleted_at",
-      "sqlxy_run_id",
-      "sqlxy_commit",
-      1 AS sqlxy_rank
+      *
     FROM (
       SELECT
-        *
-      FROM "video__chunk"
-      WHERE
-        "video_chunk_id" IN (
+        "video_id",
+        "video_chunk_id",
+        "chunk_index",
+        "start_s",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit"
+      FROM (
+        SELECT
+          "video_id",
+          "video_chunk_id",
+          "chunk_index",
+          "start_s",
+          "path",
+          "duration_s",
+          "sqlxy_provenance__audio",
+          "sqlxy_provenance__frames",
+          "sqlxy_data_version__audio",
+          "sqlxy_data_version__frames",
+          "sqlxy_provenance",
+          "sqlxy_data_version",
+          "sqlxy_feature_version",
+          "sqlxy_project_version",
+          "sqlxy_created_at",
+          "sqlxy_updated_at",
+          "sqlxy_deleted_at",
+          "sqlxy_run_id",
+          "sqlxy_commit",
+          1 AS sqlxy_rank
+        FROM (
           SELECT
-            "video_chunk_id"
-          FROM (
-            SELECT
-              *
-            FROM "video__chunk"
-            WHERE
-              "video_id" IN (
+            *
+          FROM "video__chunk"
+          WHERE
+            "video_chunk_id" IN (
+              SELECT
+                "video_chunk_id"
+              FROM (
                 SELECT
-                  "video_id"
-                FROM "sqlxy_input"
-              )
-              AND NOT (
-                "video_chunk_id" IN (
+                  sqlxy_rows.*
+                FROM (
                   SELECT
-                    "video_chunk_id"
+                    *
+                  FROM (
+                    SELECT
+                      *
+                    FROM "video__chunk"
+                    WHERE
+                      "video_id" IN (
+                        SELECT
+                          "video_id"
+                        FROM "sqlxy_input"
+                      )
+                  ) AS of_parents
+                ) AS sqlxy_rows
+                LEFT JOIN (
+                  SELECT DISTINCT
+                    "video_chunk_id",
+                    1 AS sqlxy_listed
                   FROM "sqlxy_input"
                   WHERE
                     NOT (
                       "video_chunk_id" IS NULL
                     )
-                )
-              )
-          ) AS touched
-        )
-    ) AS candidates
-    ORDER BY
+                ) AS sqlxy_list
+                  ON sqlxy_rows."video_chunk_id" = sqlxy_list."video_chunk_id"
+                WHERE
+                  COALESCE(sqlxy_list.sqlxy_listed, 0) = 0
+                  AND NOT (
+                    sqlxy_rows."video_chunk_id" IS NULL
+                  )
+              ) AS touched
+            )
+        ) AS candidates
+        ORDER BY
+          "video_chunk_id",
+          "sqlxy_updated_at" DESC
+        LIMIT 1 BY "video_chunk_id"
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    ) AS current_candidates
+  ) AS sqlxy_rows
+  LEFT JOIN (
+    SELECT DISTINCT
       "video_chunk_id",
-      "sqlxy_updated_at" DESC
-    LIMIT 1 BY "video_chunk_id"
-  ) AS ranked
+      1 AS sqlxy_listed
+    FROM "sqlxy_input"
+    WHERE
+      NOT (
+        "video_chunk_id" IS NULL
+      )
+  ) AS sqlxy_list
+    ON sqlxy_rows."video_chunk_id" = sqlxy_list."video_chunk_id"
   WHERE
-    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    COALESCE(sqlxy_list.sqlxy_listed, 0) = 0
+    AND NOT (
+      sqlxy_rows."video_chunk_id" IS NULL
+    )
 ) AS cur
 WHERE
   cur."video_id" IN (
     SELECT
       "video_id"
     FROM "sqlxy_input"
-  )
-  AND NOT (
-    cur."video_chunk_id" IN (
-      SELECT
-        "video_chunk_id"
-      FROM "sqlxy_input"
-      WHERE
-        NOT (
-          "video_chunk_id" IS NULL
-        )
-    )
   )
 UNION ALL
 SELECT

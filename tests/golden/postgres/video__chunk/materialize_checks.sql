@@ -314,103 +314,121 @@ CROSS JOIN (
     MIN(CAST(cur."video_chunk_id" AS TEXT)) AS sqlxy_taken_example
   FROM (
     SELECT
-      "video_id",
-      "video_chunk_id",
-      "chunk_index",
-      "start_s",
-      "path",
-      "duration_s",
-      "sqlxy_provenance__audio",
-      "sqlxy_provenance__frames",
-      "sqlxy_data_version__audio",
-      "sqlxy_data_version__frames",
-      "sqlxy_provenance",
-      "sqlxy_data_version",
-      "sqlxy_feature_version",
-      "sqlxy_project_version",
-      "sqlxy_created_at",
-      "sqlxy_updated_at",
-      "sqlxy_deleted_at",
-      "sqlxy_run_id",
-      "sqlxy_commit"
+      sqlxy_rows.*
     FROM (
-      SELECT DISTINCT ON ("video_chunk_id")
-        "video_id",
-        "video_chunk_id",
-        "chunk_index",
-        "start_s",
-        "path",
-        "duration_s",
-        "sqlxy_provenance__audio",
-        "sqlxy_provenance__frames",
-        "sqlxy_data_version__audio",
-        "sqlxy_data_version__frames",
-        "sqlxy_provenance",
-        "sqlxy_data_version",
-        "sqlxy_feature_version",
-        "sqlxy_project_version",
-        "sqlxy_created_at",
-        "sqlxy_updated_at",
-        "sqlxy_deleted_at",
-        "sqlxy_run_id",
-        "sqlxy_commit",
-        1 AS sqlxy_rank
+      SELECT
+        *
       FROM (
         SELECT
-          *
+          "video_id",
+          "video_chunk_id",
+          "chunk_index",
+          "start_s",
+          "path",
+          "duration_s",
+          "sqlxy_provenance__audio",
+          "sqlxy_provenance__frames",
+          "sqlxy_data_version__audio",
+          "sqlxy_data_version__frames",
+          "sqlxy_provenance",
+          "sqlxy_data_version",
+          "sqlxy_feature_version",
+          "sqlxy_project_version",
+          "sqlxy_created_at",
+          "sqlxy_updated_at",
+          "sqlxy_deleted_at",
+          "sqlxy_run_id",
+          "sqlxy_commit"
         FROM (
-          SELECT
-            *
-          FROM "video__chunk"
-          WHERE
-            NOT "video_chunk_id" IS NULL
-        ) AS stored_samples
-        WHERE
-          "video_chunk_id" IN (
+          SELECT DISTINCT ON ("video_chunk_id")
+            "video_id",
+            "video_chunk_id",
+            "chunk_index",
+            "start_s",
+            "path",
+            "duration_s",
+            "sqlxy_provenance__audio",
+            "sqlxy_provenance__frames",
+            "sqlxy_data_version__audio",
+            "sqlxy_data_version__frames",
+            "sqlxy_provenance",
+            "sqlxy_data_version",
+            "sqlxy_feature_version",
+            "sqlxy_project_version",
+            "sqlxy_created_at",
+            "sqlxy_updated_at",
+            "sqlxy_deleted_at",
+            "sqlxy_run_id",
+            "sqlxy_commit",
+            1 AS sqlxy_rank
+          FROM (
             SELECT
-              "video_chunk_id"
+              *
             FROM (
               SELECT
                 *
-              FROM (
+              FROM "video__chunk"
+              WHERE
+                NOT "video_chunk_id" IS NULL
+            ) AS stored_samples
+            WHERE
+              "video_chunk_id" IN (
                 SELECT
-                  *
+                  "video_chunk_id"
                 FROM (
                   SELECT
                     *
-                  FROM "video__chunk"
-                  WHERE
-                    NOT "video_chunk_id" IS NULL
-                ) AS stored_samples
-                WHERE
-                  NOT "video_id" IN (
+                  FROM (
                     SELECT
-                      "video_id"
-                    FROM increment
-                  )
-              ) AS outside_parents
-              WHERE
-                "video_chunk_id" IN (
-                  SELECT
-                    "video_chunk_id"
-                  FROM "sqlxy_input"
+                      sqlxy_rows.*
+                    FROM (
+                      SELECT
+                        *
+                      FROM (
+                        SELECT
+                          *
+                        FROM "video__chunk"
+                        WHERE
+                          NOT "video_chunk_id" IS NULL
+                      ) AS stored_samples
+                    ) AS sqlxy_rows
+                    LEFT JOIN (
+                      SELECT DISTINCT
+                        "video_id",
+                        1 AS sqlxy_listed
+                      FROM increment
+                    ) AS sqlxy_list
+                      ON sqlxy_rows."video_id" = sqlxy_list."video_id"
+                    WHERE
+                      COALESCE(sqlxy_list.sqlxy_listed, 0) = 0 AND NOT sqlxy_rows."video_id" IS NULL
+                  ) AS outside_parents
                   WHERE
-                    sqlxy_empty_parent = 0
-                )
-            ) AS outside_rows
-          )
-      ) AS held_rows
-      ORDER BY
-        "video_chunk_id",
-        "sqlxy_updated_at" DESC NULLS LAST
-    ) AS ranked
-    WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
-  ) AS cur
-  WHERE
-    NOT cur."video_id" IN (
-      SELECT
-        "video_id"
+                    "video_chunk_id" IN (
+                      SELECT
+                        "video_chunk_id"
+                      FROM "sqlxy_input"
+                      WHERE
+                        sqlxy_empty_parent = 0
+                    )
+                ) AS outside_rows
+              )
+          ) AS held_rows
+          ORDER BY
+            "video_chunk_id",
+            "sqlxy_updated_at" DESC NULLS LAST
+        ) AS ranked
+        WHERE
+          sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      ) AS held_current
+    ) AS sqlxy_rows
+    LEFT JOIN (
+      SELECT DISTINCT
+        "video_id",
+        1 AS sqlxy_listed
       FROM increment
-    )
+    ) AS sqlxy_list
+      ON sqlxy_rows."video_id" = sqlxy_list."video_id"
+    WHERE
+      COALESCE(sqlxy_list.sqlxy_listed, 0) = 0 AND NOT sqlxy_rows."video_id" IS NULL
+  ) AS cur
 ) AS taken
