@@ -15,6 +15,7 @@ import pytest
 import sqlxy
 from sqlxy.compiler import transpile
 from sqlxy.compiler.sqlparts import table_ref
+from sqlxy.dialects.spark import BUCKETS
 from sqlxy.errors import SqlxyError
 
 from .conftest import SEED_VIDEOS, write_features
@@ -205,7 +206,7 @@ def test_materialize_cut_short_is_reported_and_completed_by_the_next(
 
 def test_spark_write_adds_one_file_per_million_rows(tmp_path: Path, spark_session: object) -> None:  # noqa: F811
     """createDataFrame cuts rows into partitions of 10,000; the staged rows are coalesced so that a
-    write does not add a Parquet file per 10,000 rows."""
+    write adds one Parquet file per bucket of the table, not one per bucket and 10,000 rows."""
     shutil.copytree(Path(__file__).resolve().parent.parent / "features", tmp_path / "features")
     (tmp_path / "sqlxy.yaml").write_text("table_prefix: coalesce_\ntargets: {dev: {type: spark, master: 'local[2]'}}\n",
                                          encoding="utf-8")
@@ -218,5 +219,5 @@ def test_spark_write_adds_one_file_per_million_rows(tmp_path: Path, spark_sessio
         files = fetch_native(store, "SELECT COUNT(*) AS n FROM (SELECT DISTINCT input_file_name() AS f "
                                     "FROM coalesce_video__raw) AS written")
         assert store.read("video/raw").num_rows == n
-    assert files["n"][0].as_py() == 1
+    assert files["n"][0].as_py() == BUCKETS
     spark_session.sql("DROP TABLE coalesce_video__raw")

@@ -15,16 +15,16 @@ import yaml
 
 import sqlxy
 from sqlxy.cli import main
-from sqlxy.compiler import Query
+from sqlxy.compiler import Query, system
 
 from .conftest import REPO, write_videos
-from .engines import postgres_dsn, run_native, target_config  # noqa: F401  (fixture)
+from .engines import postgres_dsn, run_native, spark_session, target_config  # noqa: F401  (fixture)
 
 FEATURES = ("video/raw", "video/chunk", "video/faces")
 TABLES = {"video/raw": "video__raw", "video/chunk": "video__chunk", "video/faces": "video__faces"}
 
 
-@pytest.fixture(params=["postgres", "clickhouse"])
+@pytest.fixture(params=["postgres", "clickhouse", "spark"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sqlxy.Store]:
     shutil.copytree(REPO / "features", tmp_path / "features")
     config = target_config(request.param, request, tmp_path)
@@ -72,11 +72,23 @@ NEW = {
         "video__faces": {"sorting_key": "video_chunk_id, sqlxy_updated_at",
                          "not_nullable": ["sqlxy_updated_at", "video_chunk_id"]},
     },
+    "spark": {  # bucketed by the ids: a resolve ranks and joins them bucket by bucket
+        "video__raw": {"buckets": "8", "by": "[`video_id`]"},
+        "video__chunk": {"buckets": "8", "by": "[`video_chunk_id`]"},
+        "video__faces": {"buckets": "8", "by": "[`video_chunk_id`]"},
+    },
 }
 
 
+def _spark_layout(store: sqlxy.Store, table: str) -> dict[str, object]:
+    schema = store.compiler.config.schema
+    described = store.adapter.fetch_arrow(f"DESCRIBE TABLE EXTENDED {schema + '.' if schema else ''}{table}").to_pylist()
+    details = {r["col_name"]: r["data_type"] for r in described}
+    return {"buckets": details.get("Num Buckets"), "by": details.get("Bucket Columns")}
+
+
 def _layouts(store: sqlxy.Store) -> dict[str, dict[str, object]]:
-    read = _pg_layout if store.adapter.dialect == "postgres" else _ch_layout
+    read = {"postgres": _pg_layout, "clickhouse": _ch_layout, "spark": _spark_layout}[store.adapter.dialect]
     return {table: read(store, table) for table in TABLES.values()}
 
 
@@ -109,6 +121,8 @@ def test_new_tables_have_the_engines_layout(store: sqlxy.Store) -> None:
 
 def _create_the_old_way(store: sqlxy.Store) -> None:
     """The tables as sqlxy made them before it had a layout: DuckDB's plain CREATE, transpiled."""
+    if store.compiler.config.schema:
+        store.adapter.execute(system.create_schema(store.compiler.config.schema, store.adapter.dialect))
     for key in FEATURES:
         for statement in store.compiler.statements(key, Query.CREATE, "duckdb"):
             run_native(store, statement)
@@ -124,9 +138,12 @@ def test_old_tables_are_reported_and_migrated(store: sqlxy.Store) -> None:
             "old: no index video__raw:latest; no index video__raw:commit; no trigger noticing writes outside "
             "sqlxy; video_id, sqlxy_provenance__audio, sqlxy_provenance__frames, sqlxy_provenance compare by "
             "the database's locale, not bytewise; run `sqlxy migrate video/raw`")
-    else:
+    elif store.adapter.dialect == "clickhouse":
         assert layout["video/raw"] == ("old: sorted by (tuple()), not (video_id, sqlxy_updated_at); video_id, "
                                        "sqlxy_updated_at Nullable; run `sqlxy migrate video/raw`")
+    else:
+        assert layout["video/raw"] == ("old: bucketed by (nothing), not (video_id) into 8 buckets; "
+                                       "run `sqlxy migrate video/raw`")
     _populate(store)  # old tables keep working; PostgreSQL's writes add the missing indexes
     if postgres:
         assert all(not _pg_layout(store, t)["bytewise"] for t in TABLES.values())

@@ -23,7 +23,7 @@ from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
 
 from sqlxy.dialects.latest import rewrite_latest
-from sqlxy.dialects.layout import Statements, column_defs, drop_constraints, is_index
+from sqlxy.dialects.layout import Statements, column_defs, drop_constraints, first_full_index, is_index
 
 DType = exp.DataType.Type
 
@@ -65,15 +65,6 @@ def _limit_one_by(inner: exp.Select, keys: list[exp.Expression]) -> None:
     inner.set("limit", exp.Limit(expression=exp.Literal.number(1), expressions=keys))
 
 
-def _sorting_key(table: exp.Expression, indexes: Statements) -> list[str]:
-    """The columns of the first full (not partial) index on `table`."""
-    for index in indexes:
-        params = index.this.args.get("params")
-        if index.this.args.get("table") == table and params and not params.args.get("where"):
-            return [ordered.this.name for ordered in params.args.get("columns") or []]
-    return []
-
-
 def _sorted_table(statement: exp.Expression, key: list[str]) -> None:
     """Non-Nullable NOT NULL columns (CREATE or ALTER), and a created table sorted by `key`."""
     nullable = set()
@@ -101,7 +92,8 @@ class SqlxyClickHouse(ClickHouse):
         kept = [s for s in statements if not is_index(s)]
         for statement in kept:
             created = statement.this.this if isinstance(statement, exp.Create) else None
-            _sorted_table(statement, _sorting_key(created, indexes) if created is not None else [])
+            key = first_full_index(created, indexes) if created is not None else []
+            _sorted_table(statement, [column.this.name for column in key])
         return kept
 
     class Generator(ClickHouse.Generator):

@@ -26,6 +26,18 @@ def is_index(statement: exp.Expression) -> bool:
     return isinstance(statement, exp.Create) and statement.kind == "INDEX"
 
 
+def first_full_index(table: exp.Expression, indexes: Statements) -> list[exp.Ordered]:
+    """The columns of the first full (not partial, not block range) index on `table`: the ids
+    `latest` ranks by, then the write time descending. ClickHouse sorts by them, Spark buckets by
+    the ids."""
+    for index in indexes:
+        params = index.this.args.get("params")
+        using = params.args.get("using") if params else None
+        if index.this.args.get("table") == table and params and not params.args.get("where") and using is None:
+            return list(params.args.get("columns") or [])
+    return []
+
+
 def column_defs(statement: exp.Expression) -> list[exp.ColumnDef]:
     """The column definitions of a CREATE TABLE or of an ALTER TABLE … ADD COLUMN."""
     if isinstance(statement, exp.Create) and isinstance(statement.this, exp.Schema):

@@ -6,6 +6,10 @@
   TIMESTAMP_NTZ, right whatever the session time zone (stock sqlglot is right only in UTC).
 - Tables are Parquet datasource tables (`USING PARQUET`); JSON columns are STRING.
 - Parquet tables cannot `DELETE`: `expand` turns a DELETE into keep-copy, overwrite, drop.
+- Layout (`realize_layout`): a feature table is bucketed by the columns of its first full index
+  (its ids: an expansion's by the child id), into `BUCKETS` buckets. `latest` ranks each sample's
+  rows within its bucket, and two tables joined on those ids (an identity dep) join bucket by
+  bucket: a resolve shuffles neither. Other indexes, collations and NOT NULL are dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +17,29 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
 
+from sqlxy.dialects.layout import Statements, first_full_index, is_index, plain
+
 DType = exp.DataType.Type
+#: Buckets per feature table: the tasks that scan and rank it in parallel (a bucketed scan reads
+#: one bucket per task), and the files a write adds per task.
+BUCKETS = 8
+#: The copy of the rows a delete or a migration keeps while it rewrites a table.
+KEPT_COPY = "{table}__sqlxy_kept"
+
+
+def bucketed(statements: Statements) -> Statements:
+    """The created table bucketed by its first full index's columns; the rest as `plain`."""
+    indexes = [s for s in statements if is_index(s)]
+    kept = plain(statements)
+    for statement in kept:
+        if isinstance(statement, exp.Create) and statement.kind == "TABLE" and isinstance(statement.this, exp.Schema):
+            key = [c.this.name for c in first_full_index(statement.this.this, indexes) if not c.args.get("desc")]
+            if key:
+                columns = [exp.column(name, quoted=True) for name in key]
+                properties = [exp.FileFormatProperty(this=exp.var("PARQUET")),
+                              exp.ClusteredByProperty(expressions=columns, buckets=exp.Literal.number(BUCKETS))]
+                statement.set("properties", exp.Properties(expressions=properties))
+    return kept
 
 
 def _ordered_string_agg(self: Spark.Generator, expression: exp.GroupConcat) -> str:
@@ -36,7 +62,7 @@ def expand_delete(statement: exp.Delete) -> list[exp.Expression]:
     previous delete was cut short and the copy may hold the only rows left (INSERT OVERWRITE
     removes the old files before it writes), so the delete fails instead of dropping them."""
     table = statement.this
-    kept = exp.table_(exp.to_identifier(f"{table.name}__sqlxy_kept", quoted=True),
+    kept = exp.table_(exp.to_identifier(KEPT_COPY.format(table=table.name), quoted=True),
                       db=exp.to_identifier(table.db, quoted=True) if table.db else None)
     condition = statement.args.get("where")
     keep = exp.select("*").from_(table.copy())
@@ -55,6 +81,7 @@ def expand_delete(statement: exp.Delete) -> list[exp.Expression]:
 
 class SqlxySpark(Spark):
     EXPANSIONS = {exp.Delete: expand_delete}
+    realize_layout = staticmethod(bucketed)
 
     class Generator(Spark.Generator):
         TYPE_MAPPING = {**Spark.Generator.TYPE_MAPPING, DType.JSON: "STRING"}

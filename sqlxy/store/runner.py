@@ -54,7 +54,7 @@ class Runner:
 
     def count(self, sql: str) -> int:
         """The `n` of a `system.row_count` query already in the target dialect."""
-        return self.adapter.fetch_arrow(sql).column(0)[0].as_py()
+        return int(self.adapter.fetch_arrow(sql).column(0)[0].as_py())  # PostgreSQL's SUM is numeric
 
     def recorded(self, operation: str, key: str | None, rows: int | None = None,
                  statements: int = 1) -> AbstractContextManager[Commit]:

@@ -5,6 +5,13 @@ target/ folder for local sessions, so tables outlive the process). Spark has no 
 transactions (`SUPPORTS_TRANSACTIONS = False`): every write is one INSERT job, which Spark commits
 whole or not at all, except `materialize` (two, ordered: docs/design.md, "Engine capabilities")
 and a hard delete (Parquet tables cannot DELETE: the dialect runs it as four statements).
+
+Table layout (docs/design.md, "Table layout per engine"): a new feature table is bucketed by its ids
+(`dialects/spark.py`). Bucketing cannot change, so `sqlxy migrate` rebuilds an older table as a
+hard delete does: a copy of its rows (`<table>__sqlxy_kept`, created only where none exists, so a
+copy left by a rewrite cut short is never overwritten), the table dropped and created bucketed,
+the rows inserted back, the copy dropped. A stop in between leaves the rows in the copy, which
+`status` reports. Rows written meanwhile could be lost: run it while nothing writes.
 """
 
 from __future__ import annotations
@@ -14,9 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from sqlglot import exp
 
+from sqlxy.compiler.model import FeatureModel
+from sqlxy.dialects.spark import BUCKETS, KEPT_COPY
 from sqlxy.engines import ENGINES
 from sqlxy.errors import SqlxyError, TargetError
+from sqlxy.store.adapter import LayoutGap
 
 #: Rows per Parquet file a write adds (see `SparkAdapter.stage`).
 ROWS_PER_FILE = 1_000_000
@@ -42,6 +53,14 @@ def _builder(settings: dict[str, Any], root: Path) -> Any:
     for key, value in (settings.get("conf") or {}).items():
         builder = builder.config(key, str(value))
     return builder
+
+
+def _table(schema: str | None, table: str) -> exp.Table:
+    return exp.table_(table, db=schema, quoted=True)
+
+
+def _name(schema: str | None, table: str) -> str:
+    return _table(schema, table).sql("spark")
 
 
 class SparkAdapter:
@@ -108,6 +127,48 @@ class SparkAdapter:
         if not self.session.catalog.tableExists(f"`{database}`.`{table}`"):
             return None
         return self.session.table(f"`{database}`.`{table}`").columns
+
+    def layout_gaps(self, table: str, schema: str | None, model: FeatureModel) -> list[LayoutGap]:
+        wanted, found = list(model.indexes[0].columns), self._buckets(table, schema)
+        gaps = [] if found == (wanted, BUCKETS) else [LayoutGap(
+            f"bucketed by ({', '.join(found[0]) or 'nothing'}), not ({', '.join(wanted)}) into {BUCKETS} buckets")]
+        copy = KEPT_COPY.format(table=table)
+        if self.columns(copy, schema) is not None:
+            gaps.append(LayoutGap(f"{copy} left by a delete or migration cut short holds rows of the table: "
+                                  "put back those it lacks, then drop it"))
+        return gaps
+
+    def migration(self, table: str, schema: str | None, model: FeatureModel, create: list[str]) -> list[str]:
+        """Copy, drop, create bucketed, insert back, drop the copy (see the module)."""
+        copy = KEPT_COPY.format(table=table)
+        if self.columns(copy, schema) is not None:
+            raise SqlxyError(f"{copy} exists: a delete or migration of {table} was cut short and its rows may "
+                             "be only there; put back those the table lacks, drop it, then migrate")
+        if self._buckets(table, schema) == (list(model.indexes[0].columns), BUCKETS):
+            return []
+        old, kept = _table(schema, table), _table(schema, copy)
+        found = self.session.table(_name(schema, table)).schema.fields
+        extra = [exp.ColumnDef(this=exp.to_identifier(f.name, quoted=True), kind=exp.DataType.build(
+            f.dataType.simpleString(), dialect="spark")) for f in found if f.name not in model.table_column_names]
+        names = [exp.column(f.name, quoted=True) for f in found]
+        parquet = exp.Properties(expressions=[exp.FileFormatProperty(this=exp.var("PARQUET"))])
+        copied = exp.Create(this=kept.copy(), kind="TABLE", expression=exp.select("*").from_(old.copy()),
+                            properties=parquet)
+        adds = [exp.Alter(this=old.copy(), kind="TABLE", actions=extra)] if extra else []
+        back = exp.insert(exp.select(*names).from_(kept.copy()), old.copy(), columns=[n.this for n in names])
+        return [copied.sql("spark"), exp.Drop(tables=[old.copy()], kind="TABLE").sql("spark"), *create,
+                *(a.sql("spark") for a in adds), back.sql("spark"), exp.Drop(tables=[kept], kind="TABLE").sql("spark")]
+
+    def after_commit(self, table: str, schema: str | None) -> None:
+        """Nothing: bucketed files need no help after a write."""
+
+    def _buckets(self, table: str, schema: str | None) -> tuple[list[str], int]:
+        """The table's bucket columns and count ([], 0 when not bucketed)."""
+        described = self._sql(f"DESCRIBE TABLE EXTENDED {_name(schema, table)}").collect()
+        details = {row[0]: row[1] for row in described}
+        columns = details.get("Bucket Columns", "[]").strip("[]")
+        return ([c.strip().strip("`") for c in columns.split(",") if c.strip()],
+                int(details.get("Num Buckets") or 0))
 
     def transaction(self) -> AbstractContextManager[None]:
         """Refused rather than a no-op, which would make several statements look atomic; the store

@@ -21,3 +21,4 @@ CREATE TABLE IF NOT EXISTS `video__chunk` (
   `sqlxy_commit` BIGINT
 )
 USING PARQUET
+CLUSTERED BY (`video_chunk_id`) INTO 8 BUCKETS

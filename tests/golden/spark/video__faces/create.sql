@@ -16,3 +16,4 @@ CREATE TABLE IF NOT EXISTS `video__faces` (
   `sqlxy_commit` BIGINT
 )
 USING PARQUET
+CLUSTERED BY (`video_chunk_id`) INTO 8 BUCKETS

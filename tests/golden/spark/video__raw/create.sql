@@ -18,3 +18,4 @@ CREATE TABLE IF NOT EXISTS `video__raw` (
   `sqlxy_commit` BIGINT
 )
 USING PARQUET
+CLUSTERED BY (`video_id`) INTO 8 BUCKETS
