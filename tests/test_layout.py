@@ -82,7 +82,8 @@ NEW = {
 
 def _spark_layout(store: sqlxy.Store, table: str) -> dict[str, object]:
     schema = store.compiler.config.schema
-    described = store.adapter.fetch_arrow(f"DESCRIBE TABLE EXTENDED {schema + '.' if schema else ''}{table}").to_pylist()
+    name = f"{schema}.{table}" if schema else table
+    described = store.adapter.fetch_arrow(f"DESCRIBE TABLE EXTENDED {name}").to_pylist()
     details = {r["col_name"]: r["data_type"] for r in described}
     return {"buckets": details.get("Num Buckets"), "by": details.get("Bucket Columns")}
 
