@@ -157,8 +157,9 @@ class Pipeline:
             store.write("video/raw", store.resolve("video/raw", samples=samples(*step[1:])).to_write())
         elif kind == "delete":
             store.delete(step[1], f"video_id = '{step[2]}'", hard=step[3])
-        elif kind == "materialize":
+        elif kind == "materialize":  # from the maintained increment where it is kept: it settles all
             store.materialize("video/chunk")
+            assert store._runner.fetch("video/chunk", Query.RESOLVE, IncrementParams()).num_rows == 0, steps
         elif kind in ("faces", "summary", "report"):
             self.work(f"video/{kind}", everything=step[1])
         elif kind == "variant":
@@ -269,6 +270,21 @@ def test_first_resolve_is_full_then_maintained(tmp_path: Path) -> None:
     assert rows == {"video/raw": None, "video/chunk": "maintained (1 keys touched)",
                     "video/faces": "maintained (0 keys touched)", "video/summary": None, "video/report": None}
     pipeline.store.close()
+
+
+def test_materialize_reads_the_maintained_increment(duck: Pipeline) -> None:
+    """materialize brings the kept increment up to date and expands it (its cost follows the
+    change); a full recompute where the kept one cannot be maintained."""
+    assert how(duck, "video/chunk").startswith("maintained")
+    last = lambda: {r["feature"]: r["last_resolve"] for r in duck.store.status()}["video/chunk"]  # noqa: E731
+    duck.apply(("write", ["v2"], 10.0, "b"), ())
+    duck.apply(("materialize",), ())  # asserts chunk settled
+    assert last() == "maintained (1 keys touched)"
+    assert how(duck, "video/chunk") == "maintained (1 keys touched)"  # its own write, settled
+    duck.apply(("delete", "video/raw", "v3", True), ())  # a new generation: materialize recomputes in full
+    duck.apply(("materialize",), ())
+    assert last() == "maintained (1 keys touched)"  # untouched: the next resolve says why it is full
+    assert how(duck, "video/chunk") == "full: video__raw was hard-deleted, compacted, migrated or changed outside sqlxy"
 
 
 def test_a_version_change_resolves_in_full(duck: Pipeline) -> None:

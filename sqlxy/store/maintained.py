@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from sqlxy.compiler import IncrementParams, Query, TouchedParams, state, system
 from sqlxy.compiler.model import TOUCHED_RELATION
+from sqlxy.compiler.names import pending_table
 from sqlxy.store.runner import Runner, naming
 
 #: A full increment of more rows is not kept: keeping it would cost as much as computing it, and a
@@ -50,6 +51,30 @@ def increment_rows(runner: Runner, key: str, params: IncrementParams) -> tuple[p
     reason = _always_full(runner, key, params)
     if reason:
         return runner.fetch(key, Query.RESOLVE, params), f"full: {reason}"
+    marks, kept, reason = _checked(runner, key)
+    outcome = reason or _maintained(runner, key, marks, kept, fetch=True)
+    if isinstance(outcome, str):
+        return _full(runner, key, marks, outcome), f"full: {outcome}"
+    rows, how = outcome
+    assert rows is not None
+    return rows, how
+
+
+def kept_increment(runner: Runner, key: str) -> str | None:
+    """materialize's increment where it can be maintained: the kept rows, brought up to date in
+    the database (the SQL that reads them), or None when a full recompute is due, which
+    materialize then computes in the database as before (the next resolve keeps it)."""
+    if _always_full(runner, key, IncrementParams()):
+        return None
+    marks, kept, reason = _checked(runner, key)
+    if reason or isinstance(_maintained(runner, key, marks, kept, fetch=False), str):
+        return None
+    return state.read_pending(runner.compiler.table_name(key), runner.schema, runner.adapter.dialect)
+
+
+def _checked(runner: Runner, key: str) -> tuple[dict[str, Mark], dict[str, list[int]], str | None]:
+    """The marks now, those the kept increment was computed at, and why it cannot be maintained
+    (None when it can). Rows written outside sqlxy start a new generation here."""
     tables = _tables(runner, key)
     marks = _read_marks(runner, tables)
     bypassed = [t for t, m in marks.items() if m.actual is not None and m.rows != m.actual]
@@ -59,9 +84,7 @@ def increment_rows(runner: Runner, key: str, params: IncrementParams) -> tuple[p
     saved = _read_saved(runner, tables[0])
     reason = (f"{', '.join(bypassed)} has rows written outside sqlxy" if bypassed
               else _why_full(runner, key, tables, marks, saved))
-    if reason:
-        return _full(runner, key, marks, reason), f"full: {reason}"
-    return _maintained(runner, key, marks, json.loads(saved["marks"]))
+    return marks, {} if reason or saved is None else json.loads(saved["marks"]), reason
 
 
 def signature(runner: Runner, key: str) -> str:
@@ -139,22 +162,22 @@ def _full(runner: Runner, key: str, marks: dict[str, Mark], how: str) -> pa.Tabl
     return rows
 
 
-def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
-                kept: dict[str, list[int]]) -> tuple[pa.Table, str]:
+def _maintained(runner: Runner, key: str, marks: dict[str, Mark], kept: dict[str, list[int]],
+                fetch: bool) -> tuple[pa.Table | None, str] | str:
+    """The kept increment brought up to date, and how; with `fetch`, its rows read back. Returns
+    the reason instead when the change is too large to maintain."""
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     since = [(t, kept[t][0]) for t in _tables(runner, key)]
     changed = runner.count(state.changed_rows(since, schema, dialect))
     if changed > KEEP_LIMIT:  # most of a table: the full query reads it faster than by keys
-        reason = f"{changed} rows written since, more than the {KEEP_LIMIT} a maintained resolve reads"
-        return _full(runner, key, marks, reason), f"full: {reason}"
+        return f"{changed} rows written since, more than the {KEEP_LIMIT} a maintained resolve reads"
     if changed:
         _stage_touched(runner, key, since)
     try:
         touched = runner.count(system.row_count(
             exp.select("*").from_(exp.table_(TOUCHED_RELATION, quoted=True)), dialect)) if changed else 0
         if touched > KEEP_LIMIT:  # most of the table: the full query reads it faster than by keys
-            reason = f"{touched} keys touched, more than the {KEEP_LIMIT} a maintained resolve recomputes"
-            return _full(runner, key, marks, reason), f"full: {reason}"
+            return f"{touched} keys touched, more than the {KEEP_LIMIT} a maintained resolve recomputes"
         how = f"maintained ({touched} keys touched)"
         found: list[pa.Table] = []
 
@@ -162,14 +185,18 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark],
             if touched:
                 runner.adapter.execute(state.retire_touched(table, schema, runner.compiler.model(key).keys, dialect))
                 runner.run(key, Query.KEEP, IncrementParams(maintained=True))
-            found.append(runner.adapter.fetch_arrow(state.read_pending(table, schema, dialect)))
+            pending = state.read_pending(table, schema, dialect)
+            if not fetch:
+                kept_rows = exp.select("*").from_(exp.table_(pending_table(table), db=schema, quoted=True))
+                return runner.count(system.row_count(kept_rows, dialect))
+            found.append(runner.adapter.fetch_arrow(pending))
             return found[0].num_rows
 
         _keep(runner, key, marks, how, touched, merge)
     finally:
         if changed:
             runner.adapter.unstage(TOUCHED_RELATION)
-    return found[0], how
+    return (found[0] if found else None), how
 
 
 def _stage_touched(runner: Runner, key: str, since: list[tuple[str, int]]) -> None:

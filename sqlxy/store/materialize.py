@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlxy.compiler import MaterializeParams, Query, WriteParams
 from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
 from sqlxy.errors import InputError
+from sqlxy.store import maintained
 from sqlxy.store.resolve import check_input_versions
 from sqlxy.store.runner import Runner, naming
 from sqlxy.store.tables import Tables
@@ -23,7 +24,10 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
     if node.is_root:
         check_input_versions(runner, key)
     before = tables.rows(key)
-    (increment_sql,) = runner.statements(key, Query.RESOLVE)
+    # the increment the maintained way where it can be (its kept rows brought up to date), else
+    # the full resolve query; either is computed in the database and staged once
+    kept = maintained.kept_increment(runner, key) if runner.keeps_change_log else None
+    (increment_sql,) = [kept] if kept else runner.statements(key, Query.RESOLVE)
     staged = MaterializeParams(staged=True, run_id=run_id, stamped=runner.keeps_change_log)
     (rows_sql,) = runner.statements(key, Query.MATERIALIZE, staged)
     try:  # unstaged after the transaction: inside a failed one, any statement fails again
