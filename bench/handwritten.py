@@ -16,6 +16,8 @@ sqlxy. Like sqlxy, the chunk query also compares each video's chunk count with t
 
 from __future__ import annotations
 
+import re
+
 #: D(video/chunk) of the default project: md5 of its canonical SQL definition.
 CHUNK_CODE_VERSION = "__initial__+22a40cbed77782653db7eab874f8736b"
 
@@ -239,9 +241,24 @@ WHERE c.video_chunk_id IS NULL OR e.video_chunk_id IS NULL OR e.p_faces <> c.p_f
 SETTINGS join_use_nulls = 1
 """
 
+# -- Spark: DuckDB's queries with the latest row picked in a subquery (Spark has no QUALIFY); its
+# md5 is lowercase hex as DuckDB's. On sqlxy's tables, bucketed by the ids, the ranking reads each
+# bucket in place, as sqlxy's does.
+_QUALIFIED = re.compile(r"SELECT (?P<columns>[^\n]*)\nFROM (?P<table>\w+)\n"
+                        r"QUALIFY (?P<rank>ROW_NUMBER\(\) OVER \([^\n]*\)) = 1")
+
+
+def _subquery_latest(sql: str) -> str:
+    return _QUALIFIED.sub(r"SELECT * FROM (SELECT \g<columns>, \g<rank> AS sqlxy_rank FROM \g<table>) AS ranked "
+                          r"WHERE sqlxy_rank = 1", sql)
+
+
+SPARK_CHUNK, SPARK_FACES = _subquery_latest(CHUNK), _subquery_latest(FACES)
+
 #: Per engine (bench/engines.py), the hand-written query of each feature's resolve.
 EXPERT: dict[str, dict[str, str]] = {
     "duckdb": QUERIES,
     "postgres": {"video/chunk": PG_CHUNK, "video/faces": PG_FACES},
     "clickhouse": {"video/chunk": CH_CHUNK, "video/faces": CH_FACES},
+    "spark": {"video/chunk": SPARK_CHUNK, "video/faces": SPARK_FACES},
 }
