@@ -185,6 +185,21 @@ def test_a_clickhouse_migration_cut_short_is_reported_and_completed(store: sqlxy
     assert _snapshot(store) == before
 
 
+@pytest.mark.parametrize("store", ["spark"], indirect=True)
+def test_a_spark_rewrite_cut_short_is_reported_and_never_overwritten(store: sqlxy.Store) -> None:
+    """Spark rebuilds a table through the copy a hard delete keeps; one left by a rewrite cut short
+    may hold the only rows, so status names it and migrate refuses to run over it."""
+    _create_the_old_way(store)
+    _populate(store)
+    schema = store.compiler.config.schema
+    copy = f"{schema}.video__raw__sqlxy_kept" if schema else "video__raw__sqlxy_kept"
+    store.adapter.execute(f"CREATE TABLE {copy} USING PARQUET AS SELECT * FROM {copy.replace('__sqlxy_kept', '')}")
+    assert "video__raw__sqlxy_kept left by a delete or migration cut short" in _layout_column(store)["video/raw"]
+    with pytest.raises(sqlxy.SqlxyError, match="video__raw__sqlxy_kept exists"):
+        store.migrate(["video/raw"])
+    assert store.adapter.fetch_arrow(f"SELECT COUNT(*) AS n FROM {copy}").column(0)[0].as_py() == 3
+
+
 def test_engines_without_a_layout_report_none(seed_store: sqlxy.Store) -> None:
     assert {row["layout"] for row in seed_store.status()} == {"ok"}
     assert seed_store.migrate() == [{"feature": k, "migrated": []} for k in FEATURES]

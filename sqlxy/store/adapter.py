@@ -12,9 +12,12 @@ its strategy from them, never from the engine's name:
   new generation when a statement outside sqlxy changes the table: PostgreSQL), or `""` (none:
   every resolve is a full one).
 
-Engines whose feature tables have a layout of their own (PostgreSQL, ClickHouse: docs/design.md,
+Engines whose feature tables have a layout of their own (PostgreSQL, ClickHouse, Spark: docs/design.md,
 "Table layout per engine") also define `layout_gaps` and `migration` (`TableLayout` below); the
 store reads a table's layout only through them, and engines without them have nothing to check.
+An adapter may also define `after_commit(table, schema)`, run once a write that keeps the change
+log committed (PostgreSQL summarizes the commit index's new block ranges there), and
+`analyze(relation)` for the statistics of a staged key set.
 """
 
 from __future__ import annotations
@@ -77,7 +80,3 @@ class TableLayout(Protocol):
     def migration(self, table: str, schema: str | None, model: FeatureModel, create: list[str]) -> list[str]:
         """The statements that give the existing `table` the layout of `create` (its compiled
         `create` query) and keep its rows, in the order they must run."""
-
-    def after_commit(self, table: str, schema: str | None) -> None:
-        """Once a write to `table` committed: what keeps its indexes' help current (PostgreSQL
-        summarizes the commit index's new block ranges)."""

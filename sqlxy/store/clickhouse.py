@@ -159,9 +159,6 @@ class ClickHouseAdapter:
                     f"EXCHANGE TABLES {old} AND {new}", f"DROP TABLE {new}"]
         return [f"DROP TABLE IF EXISTS {new}"] if leftover else []
 
-    def after_commit(self, table: str, schema: str | None) -> None:
-        """Nothing: a MergeTree's sorting key and parts need no help after a write."""
-
     def _layout(self, table: str, schema: str | None, model: FeatureModel) -> tuple[str, list[str], str | None]:
         """The table's sorting key, its never-NULL columns that are Nullable, and the copy a
         migration cut short left (or None)."""

@@ -159,9 +159,6 @@ class SparkAdapter:
         return [copied.sql("spark"), exp.Drop(tables=[old.copy()], kind="TABLE").sql("spark"), *create,
                 *(a.sql("spark") for a in adds), back.sql("spark"), exp.Drop(tables=[kept], kind="TABLE").sql("spark")]
 
-    def after_commit(self, table: str, schema: str | None) -> None:
-        """Nothing: bucketed files need no help after a write."""
-
     def _buckets(self, table: str, schema: str | None) -> tuple[list[str], int]:
         """The table's bucket columns and count ([], 0 when not bucketed)."""
         described = self._sql(f"DESCRIBE TABLE EXTENDED {_name(schema, table)}").collect()
