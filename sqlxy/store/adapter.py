@@ -15,8 +15,9 @@ its strategy from them, never from the engine's name:
 Engines whose feature tables have a layout of their own (PostgreSQL, ClickHouse, Spark: docs/design.md,
 "Table layout per engine") also define `layout_gaps` and `migration` (`TableLayout` below); the
 store reads a table's layout only through them, and engines without them have nothing to check.
-An adapter may also define `after_commit(table, schema)`, run once a write that keeps the change
-log committed (PostgreSQL summarizes the commit index's new block ranges there), and
+An adapter may also define `after_commit(table, schema, rows)`, run once a write that keeps the
+change log committed (PostgreSQL summarizes the commit index's new block ranges there, and
+analyzes a table a write grew by more than a tenth), and
 `analyze(relation)` for the statistics of a staged key set.
 """
 

@@ -72,7 +72,7 @@ class Runner:
             yield commit
         after_commit = getattr(self.adapter, "after_commit", None)  # engines with a table layout
         if after_commit is not None:
-            after_commit(self.compiler.table_name(key), self.schema)
+            after_commit(self.compiler.table_name(key), self.schema, commit.rows)
 
     def _change_log(self, operation: str, key: str) -> tuple[list[str], list[str]]:
         """A write's bookkeeping in its own transaction (docs/design.md, "Maintained increments"):
