@@ -254,11 +254,9 @@ class FeatureModel:
         rows = restricted(self.table, in_query(self.ids, samples), "touched_own")
         if self.child_id is None:
             return rows
-        # a parent's rows recording it without children are ranked per parent; a UNION ALL of
-        # the two disjoint sets, not an OR, which PostgreSQL could only test row by row
+        # and a parent's rows recording no children: UNION ALL, not OR (PostgreSQL tests that row by row)
         markers = exp.and_(exp.Is(this=column(self.child_id), expression=exp.Null()), reaching.copy())
-        markers_rows = exp.select("*").from_(self.table.copy()).where(markers)
-        return exp.union(markers_rows, rows.this, distinct=False).subquery("touched_own")
+        return exp.union(restricted(self.table, markers, "m").this, rows.this, distinct=False).subquery("touched_own")
 
     def samples_of(self, rows: exp.Expression) -> exp.Expression:
         return samples_relation(rows, self.child_id)
