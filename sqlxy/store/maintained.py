@@ -45,16 +45,31 @@ class Mark:
     actual: int | None  # the row count now (engines that count)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a resolve reads before it decides: the marks now, and the full resolve query on this
+    engine, rendered once for both the full recompute and the signature."""
+
+    marks: dict[str, Mark]
+    full_sql: str
+
+    @property
+    def signature(self) -> str:
+        """What a kept increment is valid for: the compiled full resolve (versions, hash settings,
+        lineage and filters are all in it) on this engine, in this format of what is kept."""
+        return hashlib.sha256("\n".join([KEPT_FORMAT, self.full_sql]).encode()).hexdigest()
+
+
 def increment_rows(runner: Runner, key: str, params: IncrementParams) -> tuple[pa.Table, str]:
     """The rows of the feature's `resolve` query, and how they were computed: `maintained (N
     keys touched)` or `full: <reason>`."""
     reason = _always_full(runner, key, params)
     if reason:
         return runner.fetch(key, Query.RESOLVE, params), f"full: {reason}"
-    marks, kept, reason = _checked(runner, key)
-    outcome = reason or _maintained(runner, key, marks, kept, fetch=True)
+    reading, kept, reason = _checked(runner, key)
+    outcome = reason or _maintained(runner, key, reading, kept, fetch=True)
     if isinstance(outcome, str):
-        return _full(runner, key, marks, outcome), f"full: {outcome}"
+        return _full(runner, key, reading, outcome), f"full: {outcome}"
     rows, how = outcome
     assert rows is not None
     return rows, how
@@ -66,13 +81,13 @@ def kept_increment(runner: Runner, key: str) -> str | None:
     materialize then computes in the database as before (the next resolve keeps it)."""
     if _always_full(runner, key, IncrementParams()):
         return None
-    marks, kept, reason = _checked(runner, key)
-    if reason or isinstance(_maintained(runner, key, marks, kept, fetch=False), str):
+    reading, kept, reason = _checked(runner, key)
+    if reason or isinstance(_maintained(runner, key, reading, kept, fetch=False), str):
         return None
     return state.read_pending(runner.compiler.table_name(key), runner.schema, runner.adapter.dialect)
 
 
-def _checked(runner: Runner, key: str) -> tuple[dict[str, Mark], dict[str, list[int]], str | None]:
+def _checked(runner: Runner, key: str) -> tuple[Reading, dict[str, list[int]], str | None]:
     """The marks now, those the kept increment was computed at, and why it cannot be maintained
     (None when it can). Rows written outside sqlxy start a new generation here."""
     tables = _tables(runner, key)
@@ -82,16 +97,11 @@ def _checked(runner: Runner, key: str) -> tuple[dict[str, Mark], dict[str, list[
         _reset(runner, bypassed)
         marks = _read_marks(runner, tables)
     saved = _read_saved(runner, tables[0])
+    (full_sql,) = runner.statements(key, Query.RESOLVE, IncrementParams())
+    reading = Reading(marks, full_sql)
     reason = (f"{', '.join(bypassed)} has rows written outside sqlxy" if bypassed
-              else _why_full(runner, key, tables, marks, saved))
-    return marks, {} if reason or saved is None else json.loads(saved["marks"]), reason
-
-
-def signature(runner: Runner, key: str) -> str:
-    """What a kept increment is valid for: the compiled full resolve (versions, hash settings,
-    lineage and filters are all in it) on this engine, in this format of what is kept."""
-    text = "\n".join([KEPT_FORMAT, *runner.statements(key, Query.RESOLVE, IncrementParams())])
-    return hashlib.sha256(text.encode()).hexdigest()
+              else _why_full(runner, key, tables, reading, saved))
+    return reading, {} if reason or saved is None else json.loads(saved["marks"]), reason
 
 
 def last_resolve(runner: Runner, key: str) -> str | None:
@@ -115,14 +125,15 @@ def _always_full(runner: Runner, key: str, params: IncrementParams) -> str | Non
     return None
 
 
-def _why_full(runner: Runner, key: str, tables: list[str], marks: dict[str, Mark],
+def _why_full(runner: Runner, key: str, tables: list[str], reading: Reading,
               saved: dict[str, Any] | None) -> str | None:
+    marks = reading.marks
     missing = [t for t in tables if t not in marks]
     if missing:
         return f"no change log for {', '.join(missing)} yet"
     if saved is None:
         return "no kept increment yet"
-    if saved["signature"] != signature(runner, key):
+    if saved["signature"] != reading.signature:
         if saved["feature_version"] != runner.compiler.model(key).version:
             return "the feature version changed (code, definition or an upstream field)"
         return "the compiled resolve changed (spec, settings or sqlxy)"
@@ -140,8 +151,9 @@ def _why_full(runner: Runner, key: str, tables: list[str], marks: dict[str, Mark
     return None
 
 
-def _full(runner: Runner, key: str, marks: dict[str, Mark], how: str) -> pa.Table:
-    rows = runner.fetch(key, Query.RESOLVE, IncrementParams())
+def _full(runner: Runner, key: str, reading: Reading, how: str) -> pa.Table:
+    with naming(key, Query.RESOLVE):
+        rows = runner.adapter.fetch_arrow(reading.full_sql)
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     kept = rows.num_rows <= KEEP_LIMIT
 
@@ -155,14 +167,14 @@ def _full(runner: Runner, key: str, marks: dict[str, Mark], how: str) -> pa.Tabl
     if kept:
         runner.adapter.stage(STAGED_PENDING, rows)
     try:
-        _keep(runner, key, marks, f"full: {how}", None, replace)
+        _keep(runner, key, reading, f"full: {how}", None, replace)
     finally:
         if kept:
             runner.adapter.unstage(STAGED_PENDING)
     return rows
 
 
-def _maintained(runner: Runner, key: str, marks: dict[str, Mark], kept: dict[str, list[int]],
+def _maintained(runner: Runner, key: str, reading: Reading, kept: dict[str, list[int]],
                 fetch: bool) -> tuple[pa.Table | None, str] | str:
     """The kept increment brought up to date, and how; with `fetch`, its rows read back. Returns
     the reason instead when the change is too large to maintain."""
@@ -192,7 +204,7 @@ def _maintained(runner: Runner, key: str, marks: dict[str, Mark], kept: dict[str
             found.append(runner.adapter.fetch_arrow(pending))
             return found[0].num_rows
 
-        _keep(runner, key, marks, how, touched, merge)
+        _keep(runner, key, reading, how, touched, merge)
     finally:
         if changed:
             runner.adapter.unstage(TOUCHED_RELATION)
@@ -209,7 +221,7 @@ def _stage_touched(runner: Runner, key: str, since: list[tuple[str, int]]) -> No
             analyze(TOUCHED_RELATION)
 
 
-def _keep(runner: Runner, key: str, marks: dict[str, Mark], how: str, touched: int | None,
+def _keep(runner: Runner, key: str, reading: Reading, how: str, touched: int | None,
           work: Callable[[], int]) -> None:
     """One transaction that replaces the kept increment (`work`, which returns the rows kept, -1
     for none) and its record. Removing the old record comes first: its row lock makes concurrent
@@ -219,8 +231,9 @@ def _keep(runner: Runner, key: str, marks: dict[str, Mark], how: str, touched: i
     with runner.adapter.transaction(), naming(key, Query.KEEP):
         runner.adapter.execute(state.forget_increment(table, schema, dialect))
         kept = work()
-        values = {"signature": signature(runner, key), "feature_version": runner.compiler.model(key).version,
-                  "marks": json.dumps({t: [m.seq, m.generation] for t, m in marks.items()}, sort_keys=True),
+        marks = {t: [m.seq, m.generation] for t, m in reading.marks.items()}
+        values = {"signature": reading.signature, "feature_version": runner.compiler.model(key).version,
+                  "marks": json.dumps(marks, sort_keys=True),
                   "kept": kept, "how": how, "touched": touched}
         runner.adapter.execute(state.save_increment(table, schema, values, dialect))
 
