@@ -75,15 +75,16 @@ def increment_rows(runner: Runner, key: str, params: IncrementParams) -> tuple[p
     return rows, how
 
 
-def kept_increment(runner: Runner, key: str) -> str | None:
-    """materialize's increment where it can be maintained: the kept rows, brought up to date in
-    the database (the SQL that reads them), or None when a full recompute is due, which
-    materialize then computes in the database as before (the next resolve keeps it)."""
+def increment_query(runner: Runner, key: str) -> str:
+    """materialize's increment, as a query it stages: the kept rows brought up to date in the
+    database where the kept increment can be maintained, else the full resolve query (the next
+    resolve then keeps it)."""
     if _always_full(runner, key, IncrementParams()):
-        return None
+        (full_sql,) = runner.statements(key, Query.RESOLVE, IncrementParams())
+        return full_sql
     reading, kept, reason = _checked(runner, key)
     if reason or isinstance(_maintained(runner, key, reading, kept, fetch=False), str):
-        return None
+        return reading.full_sql
     return state.read_pending(runner.compiler.table_name(key), runner.schema, runner.adapter.dialect)
 
 

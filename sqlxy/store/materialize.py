@@ -26,8 +26,7 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
     before = tables.rows(key)
     # the increment the maintained way where it can be (its kept rows brought up to date), else
     # the full resolve query; either is computed in the database and staged once
-    kept = maintained.kept_increment(runner, key) if runner.keeps_change_log else None
-    (increment_sql,) = [kept] if kept else runner.statements(key, Query.RESOLVE)
+    increment_sql = maintained.increment_query(runner, key)
     staged = MaterializeParams(staged=True, run_id=run_id, stamped=runner.keeps_change_log)
     (rows_sql,) = runner.statements(key, Query.MATERIALIZE, staged)
     try:  # unstaged after the transaction: inside a failed one, any statement fails again
