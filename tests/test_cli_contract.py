@@ -3,7 +3,6 @@ stdout is the user's data, a closed pipe ends quietly, Ctrl-C says whether anyth
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import signal
@@ -279,21 +278,7 @@ def test_sigint_during_a_long_write(seed_dir: Path) -> None:
     assert written_rows(seed_dir, "video__raw") == expected
 
 
-# -- 5. progress never on stdout ---------------------------------------------------------------
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_only_on_a_terminal_and_not_quiet() -> None:
-    for stream, quiet, shown in ((_Terminal(), False, True), (_Terminal(), True, False), (io.StringIO(), False, False)):
-        with console.progress("resolving video/faces", quiet=quiet, out=stream, delay=0):
-            time.sleep(0.3)
-        assert ("resolving video/faces" in stream.getvalue()) is shown
-        if shown:
-            assert stream.getvalue().endswith("\r\x1b[K")  # erased before any output follows
-
+# -- 5. progress never on stdout (sqlxy's own display: tests/test_progress.py) -----------------
 
 SPY = """
 import json, sys

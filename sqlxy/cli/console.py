@@ -1,19 +1,17 @@
 """All CLI output goes through here: plain-text tables for people, JSON for machines.
 
 Stdout carries only what the user asked for (tables, `--json`); messages and progress go to
-stderr, and progress only when stderr is a terminal.
+stderr, and progress (drawn by rich) only when stderr is a terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import math
 import sys
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -98,23 +96,34 @@ def note(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
+#: Seconds before progress shows: quicker commands show none.
+DELAY = 0.5
+
+#: What `progress` yields, for the block's steps: a label and its rows when known (`Store.progress`).
+Step = Callable[[str, int | None], None]
+
+
+def _unseen(label: str, rows: int | None = None) -> None:
+    """The steps of a command whose progress is not shown."""
+
+
 @contextlib.contextmanager
-def progress(label: str, quiet: bool = False, out: TextIO | None = None, delay: float = 0.5) -> Iterator[None]:
-    """A spinner with the elapsed seconds while the block runs, on stderr only when it is a
-    terminal (never in pipes, files or CI logs) and not `--quiet`. It starts after `delay`, so
-    quick commands show nothing, and erases itself before the block's output is printed."""
+def progress(label: str, quiet: bool = False, out: TextIO | None = None,
+             delay: float | None = None) -> Iterator[Step]:
+    """The command and its elapsed time while the block runs, with each step the block reports to
+    the yielded `Step` (its rows and time under the command; `Store.progress` is one) — on stderr
+    only when it is a terminal (never in pipes, files or CI logs) and not `--quiet`. Drawn by rich
+    after `delay` (default `DELAY`), so quick commands show nothing, and erased when the block ends, before the
+    command prints; an exception (Ctrl-C too) stops it and gives the cursor back."""
     stream = out or sys.stderr
     if quiet or not _is_terminal(stream):
-        yield
+        yield _unseen
         return
-    done = threading.Event()
-    spinner = threading.Thread(target=_spin, args=(stream, label, done, delay), daemon=True)
-    spinner.start()
+    display = _Display(label, stream, DELAY if delay is None else delay)
     try:
-        yield
+        yield display.step
     finally:
-        done.set()
-        spinner.join()
+        display.close()
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -124,17 +133,59 @@ def _is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def _spin(stream: TextIO, label: str, done: threading.Event, delay: float) -> None:
-    start = time.monotonic()
-    if done.wait(delay):
-        return
-    try:
-        for frame in itertools.cycle("|/-\\"):  # ASCII: any terminal encoding can show it
-            stream.write(f"\r{frame} {label} {time.monotonic() - start:.0f}s")
-            stream.flush()
-            if done.wait(0.1):
-                break
-        stream.write("\r\x1b[K")  # erase the line
-        stream.flush()
-    except (OSError, ValueError):  # the terminal went away: progress is not worth an error
-        return
+class _Display:
+    """rich's transient progress display, one row for the command and one per step (a tick once
+    done), started by a timer after the delay. rich is imported here only: `sqlxy --help` and
+    commands whose stderr is no terminal never load it."""
+
+    def __init__(self, label: str, stream: TextIO, delay: float) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+
+        console = Console(file=stream)
+        utf = console.encoding.startswith("utf")  # else ASCII, which any terminal can show
+        columns = (SpinnerColumn("dots" if utf else "line", finished_text="✓" if utf else "+"),
+                   TextColumn("{task.description}", markup=False),
+                   TextColumn("{task.fields[rows]}", justify="right"),
+                   TextColumn("{task.elapsed:.1f}s", style="progress.elapsed", justify="right"))
+        # rich must not replace sys.stdout: stdout is the user's data
+        self._bar = Progress(*columns, console=console, transient=True, redirect_stdout=False,
+                             redirect_stderr=False)
+        self._bar.add_task(label, total=None, rows="")
+        self._step: tuple[str, TaskID] | None = None
+        self._lock = threading.Lock()  # the timer shows the display only while it is not closed
+        self._shown = self._closed = False
+        self._timer = threading.Timer(delay, self._show)
+        self._timer.daemon = True
+        if delay > 0:
+            self._timer.start()
+        else:
+            self._show()
+
+    def step(self, label: str, rows: int | None = None) -> None:
+        """A new step (the one before is done), or the rows of the current one once counted."""
+        shown = "" if rows is None else f"{rows:,} row{'' if rows == 1 else 's'}"
+        if self._step is not None and self._step[0] == label:
+            self._bar.update(self._step[1], rows=shown)
+            return
+        if self._step is not None:
+            self._bar.update(self._step[1], total=1, completed=1)  # done: its tick and time stay
+            self._bar.stop_task(self._step[1])
+        self._step = (label, self._bar.add_task(f"  {label}", total=None, rows=shown))
+
+    def _show(self) -> None:
+        with self._lock, contextlib.suppress(OSError, ValueError):  # the terminal went away
+            if not self._closed:
+                self._bar.start()
+                self._shown = True
+
+    def close(self) -> None:
+        """Stop (erasing the display and showing the cursor again), or never start."""
+        with self._lock:
+            self._closed = True
+        self._timer.cancel()
+        if self._timer.is_alive():
+            self._timer.join()  # ends at once: cancelled, or showing, which `_shown` then says
+        if self._shown:
+            with contextlib.suppress(OSError, ValueError):
+                self._bar.stop()

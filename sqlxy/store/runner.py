@@ -3,7 +3,7 @@ named after the feature and query, and every write recorded in `commits`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 import pyarrow as pa
@@ -16,6 +16,14 @@ from sqlxy.store.commits import Commit, recorded
 #: Writes that remove or rewrite rows: no kept increment outlives them (a new generation).
 RESETS = frozenset({"hard delete", "compact", "migrate"})
 
+#: Told each step of resolve, write and materialize as it starts: its label, and the rows it works
+#: on when known; the same label again gives a step's rows once counted (`Store.progress`).
+Progress = Callable[[str, int | None], None]
+
+
+def no_progress(step: str, rows: int | None) -> None:
+    """The default `Progress`: nobody is watching."""
+
 
 class Runner:
     """What every job of the store shares: the compiler, the engine, the record of writes."""
@@ -23,6 +31,11 @@ class Runner:
     def __init__(self, compiler: Compiler, adapter: Adapter) -> None:
         self.compiler, self.adapter = compiler, adapter
         self.commits: list[Commit] = []  # every write started, and whether it landed
+        self.progress: Progress = no_progress
+
+    def step(self, label: str, rows: int | None = None) -> None:
+        """The job is at step `label` (working on `rows` rows, when known): tell `progress`."""
+        self.progress(label, rows)
 
     @property
     def keeps_change_log(self) -> bool:
