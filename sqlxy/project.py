@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlxy import dialects, selectors
+from sqlxy import dialects, diff, selectors
 from sqlxy.compiler import Compiler
 from sqlxy.config import Config, load_config
-from sqlxy.errors import SpecError
+from sqlxy.errors import SpecError, SqlxyError
 from sqlxy.graph import FeatureGraph
 from sqlxy.spec.definition import canonical_definition
 from sqlxy.spec.load import feature_files, read_documents
@@ -98,6 +98,36 @@ class Project:
             return Store(self.compiler, wrap_connection(connection), "connection")
         name, settings = self.config.target(target)
         return Store(self.compiler, open_adapter(name, settings, self.root, create), name)
+
+    def plan(self, base: str | Path | None = None, target: str | None = None, counts: bool = True,
+             select: list[str] | None = None) -> dict[str, Any]:
+        """What the current specs will do against a base, writing nothing (`sqlxy plan`): `base`, a
+        manifest.json from `compile`, or else the graph the last `push` recorded on the target. Per
+        feature and field: whether its version changes and why, the features field-level lineage
+        leaves untouched, and with `counts` the samples a run would make new, stale or orphaned on
+        the target, counted there. `select`: K, +K, K+ as for `compile`."""
+        keys = selectors.select(self.graph, select) if select else None
+        hashing = (self.config.hash, self.config.hash_length)
+        current = diff.snapshot(self.graph, self.versions, hashing)
+        if base is not None:
+            manifest, source = diff.load_manifest(base), {"kind": "manifest", "path": str(base)}
+            if not counts:
+                return diff.plan(manifest, current, self.features, keys, source)
+        with self.store(target, create=False) as store:
+            if base is None:
+                pushed = store.last_pushed()
+                if pushed is None:
+                    raise SqlxyError(f"no base to plan against: nothing was pushed to target '{store.target}' "
+                                     "(run `sqlxy push` there from your main branch) and no --base manifest "
+                                     "was given (target/manifest.json from `sqlxy compile` on main)")
+                what = f"the graph pushed to target '{store.target}' at {pushed.pushed_at}"
+                manifest = diff.from_pushed(pushed.specs, pushed.versions, pushed.spec_hashes, hashing, what)
+                source = {"kind": "push", "target": store.target, "pushed_at": pushed.pushed_at}
+            result = diff.plan(manifest, current, self.features, keys, source)
+            if counts:
+                outdated = sorted(diff.outdated(result["features"]))
+                result = diff.with_counts(result, store.pending(keys, outdated), store.target)
+        return result
 
 
 def load_project(path: str | Path = ".") -> Project:

@@ -93,12 +93,18 @@ def test_diff_against_a_base_manifest(seed_dir: Path, capsys: pytest.CaptureFixt
     raw.write_text(raw.read_text().replace('key: audio\n    code_version: "1"', 'key: audio\n    code_version: "2"')
                    .replace("one sample per file", "one sample per video file"))
     capsys.readouterr()
-    rows = run_json(capsys, "diff", "--base", str(base), "--json", "--project", str(seed_dir))
-    assert rows == [{"feature": "video/chunk", "change": "version", "fields": ["audio"], "reason": "upstream"},
-                    {"feature": "video/raw", "change": "version", "fields": ["audio"], "reason": "code_version"}]
+    plan = run_json(capsys, "diff", "--base", str(base), "--json", "--project", str(seed_dir))
+    assert plan["counted_on"] is None  # diff is `plan --base MANIFEST --no-counts`: no target opened
+    changes = {e["feature"]: (e["change"], {f["field"]: [r["kind"] for r in f["reasons"]]
+                                            for f in e["fields"] if f["change"] != "unchanged"})
+               for e in plan["features"]}
+    assert changes == {"video/raw": ("changed", {"audio": ["code_version"]}),
+                       "video/chunk": ("changed", {"audio": ["upstream"]}),
+                       "video/faces": ("untouched", {})}
     raw.write_text(raw.read_text().replace('code_version: "2"', 'code_version: "1"'))
-    rows = run_json(capsys, "diff", "--base", str(base), "--json", "--project", str(seed_dir))
-    assert rows == [{"feature": "video/raw", "change": "spec only", "fields": []}]
+    plan = run_json(capsys, "diff", "--base", str(base), "--json", "--project", str(seed_dir))
+    assert [e["change"] for e in plan["features"]] == ["spec only", "unchanged", "unchanged"]
+    assert not (seed_dir / "target" / "sqlxy.duckdb").exists()
 
 
 def test_help_lists_every_command() -> None:

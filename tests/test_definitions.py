@@ -134,10 +134,13 @@ def test_versions_diff_and_graph_show_the_definition(seed_dir: Path, capsys: pyt
     chunk.write_text(chunk.read_text().replace("duration_s / 10.0", "duration_s / 5.0"))
     capsys.readouterr()
     assert main(["diff", "--base", str(base), "--json", "--project", project]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert rows[0] == {"feature": "video/chunk", "change": "version", "fields": ["audio", "frames"],
-                       "reason": "definition"}
-    assert rows[1]["feature"] == "video/faces" and rows[1]["reason"] == "upstream"
+    rows = {e["feature"]: e for e in json.loads(capsys.readouterr().out)["features"]}
+    chunk = rows["video/chunk"]
+    assert chunk["change"] == "changed"
+    now = sqlxy.load_project(seed_dir).versions.definitions["video/chunk"]
+    assert {f["field"]: f["reasons"] for f in chunk["fields"]} == {
+        name: [{"kind": "definition", "base": manifest["definition"], "current": now}] for name in ("audio", "frames")}
+    assert rows["video/faces"]["fields"][0]["reasons"] == [{"kind": "upstream", "field": "video/chunk:frames"}]
     assert main(["versions", "--json", "--project", project]) == 0
     versions = json.loads(capsys.readouterr().out)["features"]
     assert versions["video/chunk"]["definition"] != manifest["definition"]
