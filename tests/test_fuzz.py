@@ -583,8 +583,9 @@ def is_duckdb_file(path: Path) -> bool:
 
 
 #: sqlxy's bookkeeping: the change log's counters and each feature's kept increment, which a
-#: resolve or an `ensure` may change (docs/design.md, "Maintained increments"); not user data.
-BOOKKEEPING = ("sqlxy_state", "sqlxy_increments")
+#: resolve or an `ensure` may change (docs/design.md, "Maintained increments"), and the graph
+#: history a write records its graph in (docs/design.md, "Explain"); not user data.
+BOOKKEEPING = ("sqlxy_state", "sqlxy_increments", "sqlxy_graph_history")
 
 
 def row_counts(root: Path) -> dict[tuple[str, str, str], int]:

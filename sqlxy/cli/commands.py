@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
@@ -29,8 +29,19 @@ def _store(args: argparse.Namespace, create: bool = True) -> Store:
     return store
 
 
-def _working(args: argparse.Namespace, label: str) -> contextlib.AbstractContextManager[None]:
-    return console.progress(label, quiet=args.quiet)
+@contextlib.contextmanager
+def _working(args: argparse.Namespace, label: str, store: Store | None = None) -> Iterator[console.Step]:
+    """Progress on stderr while the block runs (`console.progress`); the steps of the `store`'s
+    resolve, write and materialize are shown with their rows."""
+    with console.progress(label, quiet=args.quiet) as step:
+        if store is None:
+            yield step
+            return
+        before, store.progress = store.progress, step
+        try:
+            yield step
+        finally:
+            store.progress = before
 
 
 
@@ -66,13 +77,15 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    with _store(args) as store, _working(args, f"resolving {args.feature}"):
+    with _store(args) as store, _working(args, f"resolving {args.feature}", store) as step:
         increment = store.resolve(args.feature, samples=args.samples, stale_if=args.stale_if)
-    if args.out:
-        from sqlxy.store.outputs import write_rows_file
+        if args.out:
+            from sqlxy.store.outputs import write_rows_file
 
-        rows = increment.to_write()
-        write_rows_file(rows, args.out)
+            rows = increment.to_write()
+            step(f"writing {args.out}", rows.num_rows)
+            write_rows_file(rows, args.out)
+    if args.out:
         console.line(f"{args.feature}: wrote {rows.num_rows} rows to process to {args.out}")
     if args.json:
         console.emit_json({"feature": args.feature, "new": increment.new.to_pylist(),
@@ -93,7 +106,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 def cmd_write(args: argparse.Namespace) -> int:
     if args.input is None and args.empty_parents is None:
         raise SqlxyError("write needs --input FILE (or --empty-parents FILE for an expansion)")
-    with _store(args) as store, _working(args, f"writing {args.feature}"):
+    with _store(args) as store, _working(args, f"writing {args.feature}", store):
         count = store.write(args.feature, args.input, partial=args.partial, run_id=args.run_id,
                             empty_parents=args.empty_parents)
     console.line(f"{args.feature}: wrote {count} rows")
@@ -111,7 +124,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
-    with _store(args) as store, _working(args, f"materializing {args.feature}"):
+    with _store(args) as store, _working(args, f"materializing {args.feature}", store):
         counts = store.materialize(args.feature, run_id=args.run_id)
     console.line(f"{args.feature}: wrote {counts['written']} rows, retired {counts['retired']} orphaned")
     return 0
@@ -124,19 +137,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.emit_json(rows)
     else:
         console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on", "layout", "last_resolve"])
-    return 0
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    from sqlxy.diff import diff_manifests, load_manifest
-
-    rows = diff_manifests(load_manifest(args.base), _project(args).manifest())
-    if args.json:
-        console.emit_json(rows)
-    elif rows:
-        console.table(rows)
-    else:
-        console.line("no changes")
     return 0
 
 

@@ -7,7 +7,7 @@ import os
 from typing import NoReturn
 
 from sqlxy import dialects
-from sqlxy.cli import commands
+from sqlxy.cli import commands, docs, explain, plan, schema
 from sqlxy.errors import SqlxyError
 
 
@@ -86,9 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id", help=RUN_ID_HELP)
     add("status", commands.cmd_status, "per feature: rows, new, stale, orphaned").add_argument("--json",
                                                                                       action="store_true")
-    p = add("diff", commands.cmd_diff, "changes against a base manifest")
+    p = add("plan", plan.cmd_plan, "what the current specs will do against a base, per feature and field, "
+            "with the samples that would become new, stale or orphaned (writes nothing)")
+    p.add_argument("--base", metavar="MANIFEST", help="a manifest.json from `compile` (default: the last graph "
+                   "recorded by `push` on the target)")
+    p.add_argument("--select", action="append", metavar="K", help="K, +K (with upstream), K+ (downstream)")
+    p.add_argument("--no-counts", action="store_true", help="versions only: do not count samples in the target")
+    p.add_argument("--exit-code", action="store_true", help="exit 3 when anything would be recomputed")
+    p.add_argument("--json", action="store_true")
+    p = add("diff", plan.cmd_diff, "changes against a base manifest (`plan --base MANIFEST --no-counts`)")
     p.add_argument("--base", required=True, metavar="MANIFEST")
     p.add_argument("--json", action="store_true")
+    p = add("explain", explain.cmd_explain, "why samples of a feature are (or are not) up to date, walking "
+            "the field-level lineage upstream")
+    p.add_argument("feature")
+    p.add_argument("ids", nargs="+", metavar="ID", help="a sample's id (several id columns: col=value,col=value)")
+    p.add_argument("--samples", metavar="FILE", help="a root without a SQL source: its samples (as resolve takes them)")
+    p.add_argument("--stale-if", metavar="SQL", help="the staleness predicate resolve would be given")
+    p.add_argument("--json", action="store_true")
+    p = add("docs", docs.cmd_docs, "write target/docs/index.html: the graph, features, fields and status, "
+            "one page that opens offline")
+    p.add_argument("--out", metavar="FILE", help="the page to write (default: target/docs/index.html)")
+    p.add_argument("--no-status", action="store_true", help="do not read the target for status counts")
+    p = add("schema", schema.cmd_schema, "the JSON Schema of feature YAML files or of sqlxy.yaml")
+    p.add_argument("kind", nargs="?", choices=["feature", "project"], default="feature")
+    p.add_argument("--out", metavar="FILE", help="write the schema to FILE instead of stdout")
     p = add("delete", commands.cmd_delete, "soft-delete (default) or hard-delete samples")
     p.add_argument("feature")
     p.add_argument("--where", required=True, metavar="SQL")

@@ -19,6 +19,7 @@ from sqlxy.compiler.queries import (
     NOW_UTC,
     CompactParams,
     DeleteParams,
+    ExplainParams,
     ExtendParams,
     IncrementParams,
     MaterializeParams,
@@ -36,7 +37,7 @@ from sqlxy.errors import SqlxyError
 from sqlxy.graph import FeatureGraph
 from sqlxy.versions import Versions
 
-__all__ = ["NOW_UTC", "CompactParams", "Compiler", "DeleteParams", "ExtendParams", "IncrementParams",
+__all__ = ["NOW_UTC", "CompactParams", "Compiler", "DeleteParams", "ExplainParams", "ExtendParams", "IncrementParams",
            "MaterializeParams", "Params", "Query", "ReadParams", "TouchedParams", "WriteParams", "transpile"]
 
 #: Queries compiled for every feature; the rest apply only where the feature allows them.

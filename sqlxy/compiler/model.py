@@ -39,6 +39,7 @@ INPUT_RELATION = "sqlxy_input"          # typed rows to insert (a write, or what
 SAMPLES_RELATION = "sqlxy_samples"      # typed root samples passed to a resolve
 INCREMENT_RELATION = "sqlxy_increment"  # materialize: the increment, computed once
 TOUCHED_RELATION = "sqlxy_touched"      # a maintained resolve: the compare keys touched since its marks
+EXPLAIN_RELATION = "sqlxy_explain_ids"  # explain: the ids of the samples asked about
 #: The change log's counters, one row per feature table (docs/design.md, "Maintained increments").
 STATE_TABLE = "sqlxy_state"
 
@@ -210,8 +211,7 @@ class FeatureModel:
 
     @property
     def never_null(self) -> frozenset[str]:
-        """Columns no row leaves NULL: the ids (an expansion's rows recording a parent without
-        children hold only the parent keys) and the write time."""
+        """Columns no row leaves NULL: the ids (parent keys only, in an expansion's markers), the write time."""
         ids = [i for i in self.ids if self.child_id is None or i in self.keys]
         return frozenset([*ids, "sqlxy_updated_at"])
 

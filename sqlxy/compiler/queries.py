@@ -13,7 +13,7 @@ from enum import Enum
 
 from sqlglot import exp
 
-from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION, TOUCHED_RELATION
+from sqlxy.compiler.model import EXPLAIN_RELATION, INCREMENT_RELATION, INPUT_RELATION, TOUCHED_RELATION, FeatureModel
 from sqlxy.errors import SqlxyError
 
 #: The write time of every row a statement appends, in UTC on every engine.
@@ -40,6 +40,9 @@ class Query(str, Enum):
     COMPACT = "compact"
     TOUCHED = "touched"
     KEEP = "keep"
+    EXPLAIN_ROWS = "explain_rows"
+    EXPLAIN_STATE = "explain_state"
+    EXPLAIN_UPSTREAM = "explain_upstream"
 
     def __str__(self) -> str:  # the name as written (`f"{query}.sql"`), on Python 3.10 too
         return self.value
@@ -188,6 +191,51 @@ class TouchedParams(Params):
         return int(self.marks[index]) if index < len(self.marks) else 0
 
 
+@dataclass(frozen=True)
+class ExplainParams(Params):
+    """`explain`: the asked samples' rows (their ids staged in EXPLAIN_RELATION), their state
+    (restricted to the compare keys staged in TOUCHED_RELATION where every dep traces its keys),
+    and the rows of dep `dep` that reach those keys, then (at or before `since`) and now (at or
+    before `until`, default: the latest)."""
+
+    restricted: bool = True                 # dep rows restricted to the touched keys (traceable features)
+    stale_if: str | None = None
+    dep: int = 0
+    upstream: FeatureModel | None = None    # EXPLAIN_UPSTREAM: the model of dep `dep`'s feature
+    upstream_filter: str | None = None      # and the dep's filter over the upstream's column names
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 20                         # upstream samples listed (an aggregation group's members)
+
+    @property
+    def touched(self) -> str | None:
+        return TOUCHED_RELATION if self.restricted else None
+
+    @property
+    def touched_relation(self) -> str:
+        return TOUCHED_RELATION
+
+    @property
+    def asked(self) -> str:
+        return EXPLAIN_RELATION
+
+    @property
+    def stale_if_sql(self) -> str:
+        return _condition(self.stale_if)
+
+    @property
+    def since_sql(self) -> str:
+        return _timestamp(self.since) if self.since else "CAST(NULL AS TIMESTAMP)"
+
+    @property
+    def until_sql(self) -> str | None:
+        return _timestamp(self.until) if self.until else None
+
+
+def _timestamp(value: datetime) -> str:
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ", timespec="microseconds")), "TIMESTAMP").sql("duckdb")
+
+
 PARAMS: dict[Query, type[Params]] = {
     Query.CREATE: Params, Query.EXTEND: ExtendParams, Query.CURRENT: ReadParams,
     Query.EXPECTED: Params, Query.RESOLVE: IncrementParams, Query.NEW: IncrementParams,
@@ -196,6 +244,7 @@ PARAMS: dict[Query, type[Params]] = {
     Query.MATERIALIZE: MaterializeParams, Query.MATERIALIZE_CHECKS: MaterializeParams,
     Query.RETIRE_ORPHANED: MaterializeParams, Query.INVALID_VERSIONS: Params,
     Query.COMPACT: CompactParams, Query.TOUCHED: TouchedParams, Query.KEEP: IncrementParams,
+    Query.EXPLAIN_ROWS: ExplainParams, Query.EXPLAIN_STATE: ExplainParams, Query.EXPLAIN_UPSTREAM: ExplainParams,
 }
 
 

@@ -74,6 +74,13 @@ def history_of_version(schema: str | None, project_version: str, dialect: str) -
     return row_count(exp.select("*").from_(_table(HISTORY_TABLE, schema)).where(recorded), dialect)
 
 
+def history_specs(schema: str | None, project_version: str, dialect: str) -> str:
+    """The recorded specs of one project version: `feature_key`, `spec_json`."""
+    recorded = exp.column("project_version", quoted=True).eq(exp.Literal.string(project_version))
+    return for_dialect(exp.select(_name("feature_key"), _name("spec_json")).from_(_table(HISTORY_TABLE, schema))
+                       .where(recorded), dialect)
+
+
 def insert_history(schema: str | None, rows: list[list[str]], dialect: str) -> str:
     """One history row per feature: the text values of `HISTORY_COLUMNS` but the last, then the
     push time (UTC now), in one INSERT (atomic where there are no transactions)."""

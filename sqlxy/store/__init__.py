@@ -19,11 +19,11 @@ from sqlxy import selectors
 from sqlxy.compiler import Compiler, Params, Query
 from sqlxy.config import Config
 from sqlxy.graph import FeatureGraph
-from sqlxy.store import compact, history, layout, materialize, readonly, resolve, status, writes
+from sqlxy.store import compact, explain, history, layout, materialize, plan, readonly, resolve, status, writes
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit
 from sqlxy.store.increment import Increment
-from sqlxy.store.runner import Runner
+from sqlxy.store.runner import Progress, Runner
 from sqlxy.store.tables import Tables
 from sqlxy.versions import Versions
 
@@ -52,6 +52,17 @@ class Store:
     def commits(self) -> list[Commit]:
         """Every write this store started, and whether it landed (what a Ctrl-C left behind)."""
         return self._runner.commits
+
+    @property
+    def progress(self) -> Progress:
+        """Called as each step of resolve, write and materialize starts, with its label and its
+        rows when known (again with the same label once they are counted); a no-op by default.
+        The CLI draws it on stderr."""
+        return self._runner.progress
+
+    @progress.setter
+    def progress(self, observer: Progress) -> None:
+        self._runner.progress = observer
 
     def close(self) -> None:
         self.adapter.close()
@@ -117,6 +128,24 @@ class Store:
         return [layout.migrate(self._runner, key, self._tables.ensure)
                 for key in selectors.select(self.graph, keys)]
 
+    def explain(self, key: str, ids: Any, samples: Any = None, stale_if: str | None = None) -> list[dict[str, Any]]:
+        """Why samples of a feature are, or are not, up to date: per id (a value, or a mapping of
+        the id columns), its `state` (up to date, new, stale, orphaned, deleted, absent, or unknown
+        for a root whose `samples` are not given), each field's current provenance next to the
+        expected one, and the `causes` found walking the field-level lineage upstream. Reads only
+        the samples asked about; writes nothing."""
+        return explain.explain(self._tables, key, ids, samples, stale_if)
+
     def push(self) -> bool:
         """Record the graph once per distinct project version; False when already recorded."""
         return history.push(self._runner)
+
+    def last_pushed(self) -> plan.Pushed | None:
+        """The graph the last `push` recorded (writes nothing); None when nothing was pushed."""
+        return plan.last_pushed(self._tables)
+
+    def pending(self, keys: list[str] | None = None, outdated: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Per feature: the samples a run would make new, stale or orphaned, counted in the
+        database (creates and writes nothing); rows of the `outdated` features written under
+        another version of the feature count as stale (`by_version`)."""
+        return plan.pending(self._tables, selectors.select(self.graph, keys), outdated or ())

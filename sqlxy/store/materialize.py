@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlxy.compiler import MaterializeParams, Query, WriteParams
 from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
 from sqlxy.errors import InputError
-from sqlxy.store import maintained
+from sqlxy.store import history, maintained
 from sqlxy.store.resolve import check_input_versions
 from sqlxy.store.runner import Runner, naming
 from sqlxy.store.tables import Tables
@@ -22,8 +22,10 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
                          "expansions with generate can be materialized")
     tables.ensure_lineage(key)
     if node.is_root:
+        runner.step("checking the source's input versions")
         check_input_versions(runner, key)
     before = tables.rows(key)
+    runner.step("staging the increment")
     # the increment the maintained way where it can be (its kept rows brought up to date), else
     # the full resolve query; either is computed in the database and staged once
     increment_sql = maintained.increment_query(runner, key)
@@ -32,12 +34,18 @@ def materialize(tables: Tables, key: str, run_id: str | None = None) -> dict[str
     try:  # unstaged after the transaction: inside a failed one, any statement fails again
         with naming(key, "materialize"):
             runner.adapter.stage_query(INCREMENT_RELATION, increment_sql)  # computed once, read twice
+            runner.step("computing the rows")
             runner.adapter.stage_query(INPUT_RELATION, rows_sql)
+        runner.step("checking the rows")
         counts = _check_computed(runner, key)  # nothing is written before the checks passed
+        runner.step("checking the rows", counts["written"] + counts["empty"])
         # retire, then insert: without transactions a run cut short is completed by the next
         # (docs/design.md, "Engine capabilities")
         with runner.recorded("materialize", key, counts["written"] + counts["empty"], statements=2):
+            history.record_graph(tables)  # in the write's transaction, where there is one
+            runner.step("retiring orphaned samples")
             runner.run(key, Query.RETIRE_ORPHANED, staged)
+            runner.step("inserting", counts["written"] + counts["empty"])
             runner.run(key, Query.INSERT, WriteParams(run_id=run_id, stamped=runner.keeps_change_log))
     finally:
         runner.adapter.unstage(INPUT_RELATION)

@@ -22,9 +22,13 @@ def resolve(tables: Tables, key: str, samples: Any = None, stale_if: str | None 
     runner = tables.runner
     predicate = checked_condition(runner.compiler, key, stale_if, "stale_if") if stale_if is not None else None
     tables.ensure_lineage(key)
-    with _root_samples(runner, key, samples):
+    with root_samples(runner, key, samples):
+        runner.step("running the increment query")
         rows, how = maintained.increment_rows(runner, key, IncrementParams(stale_if=predicate))
-    return split_changes(rows, list(runner.compiler.graph[key].compare_keys), how)
+        runner.step("running the increment query", rows.num_rows)
+    increment = split_changes(rows, list(runner.compiler.graph[key].compare_keys), how)
+    runner.step("{new:,} new, {stale:,} stale, {orphaned:,} orphaned".format(**increment.counts()))
+    return increment
 
 
 def check_input_versions(runner: Runner, key: str) -> None:
@@ -36,8 +40,9 @@ def check_input_versions(runner: Runner, key: str) -> None:
                          f"'{row['field']}' is empty, NULL or holds '|' (e.g. {row['example']!r})")
 
 
-def _root_samples(runner: Runner, key: str, samples: Any) -> _Staged:
-    """Stage a root feature's samples (or check its source) for the compiled queries."""
+def root_samples(runner: Runner, key: str, samples: Any, required: bool = True) -> _Staged:
+    """Stage a root feature's samples (or check its source) for the compiled queries; with
+    `required` False, a root without source or samples stages nothing (explain)."""
     node = runner.compiler.graph[key]
     if not node.is_root:
         if samples is not None:
@@ -46,15 +51,21 @@ def _root_samples(runner: Runner, key: str, samples: Any) -> _Staged:
         return _Staged(runner.adapter, [])
     has_source = node.spec.has_sql_source
     if samples is None:
+        if not has_source and not required:
+            return _Staged(runner.adapter, [])
         if not has_source:
             raise InputError(f"{key} is a root feature without source.table or source.query: "
                              "pass its samples (samples=...)", param="samples")
+        runner.step("checking the source's input versions")
         check_input_versions(runner, key)
         return _Staged(runner.adapter, [])
     if has_source:
         raise InputError(f"{key} reads its samples from its source; do not pass samples=... too",
                          param="samples")
+    runner.step("reading the samples")
     table = feature_rows(key, samples)
+    runner.step("reading the samples", table.num_rows)
+    runner.step("checking the samples", table.num_rows)
     staging = samples_staging(node, table.column_names, RAW_RELATION)
     runner.adapter.stage(SAMPLES_RELATION, prepare_rows(table, staging, key, "samples"))
     return _Staged(runner.adapter, [SAMPLES_RELATION])

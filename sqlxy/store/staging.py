@@ -218,6 +218,21 @@ def samples_staging(node: FeatureNode, columns: list[str], relation: str) -> Sta
                    _duplicates(node, relation))
 
 
+def ids_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging:
+    """Typed ids of the samples `explain` is asked about: the id columns, nothing else."""
+    _check_names(node, columns, set(node.spec.id_columns), "ids")
+    present = set(columns)
+    missing = [c for c in node.spec.id_columns if c not in present]
+    if missing:
+        raise InputError(f"{node.key}: ids lack id column(s) {', '.join(missing)}")
+    checks = [_type_check(c, node.columns[c]) for c in node.spec.id_columns]
+    checks += [Check(f"id column '{c}' is NULL", _col(c).is_(exp.null()), exp.Literal.string("NULL"))
+               for c in node.spec.id_columns]
+    typed = [exp.alias_(_try_cast(_col(c), TYPES[node.columns[c]]), c, quoted=True) for c in node.spec.id_columns]
+    return Staging(exp.select(*typed).from_(exp.table_(relation, quoted=True)), checks,
+                   exp.select(exp.alias_(exp.Literal.number(0), "n"), exp.alias_(exp.null(), "example")))
+
+
 def validation_query(checks: list[Check], relation: str) -> exp.Select:
     """One pass over `relation`: per check, the rows it refuses and one example."""
     parts: list[exp.Expression] = []

@@ -4,6 +4,8 @@ query meets one that is missing or incomplete (see `readonly.py`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 from sqlxy.compiler import ExtendParams, Query, state, system
@@ -17,6 +19,8 @@ class Tables:
         self.runner = runner
         self._ready: set[str] = set()  # tables known to hold every column of their spec
         self._ensured: set[str] = set()  # tables `ensure` saw to (columns and indexes)
+        self.recorded_graphs: dict[str, Any] = {}  # explain: project version → its recorded graph, or None
+        self.graph_recorded = False  # the first write of this store records the graph (history.record_graph)
 
     def name(self, key: str) -> str:
         return self.runner.compiler.table_name(key)

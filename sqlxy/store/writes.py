@@ -10,6 +10,7 @@ import pyarrow as pa
 from sqlxy.compiler import DeleteParams, Query, WriteParams
 from sqlxy.compiler.model import INPUT_RELATION
 from sqlxy.errors import InputError
+from sqlxy.store import history
 from sqlxy.store.conditions import checked_condition
 from sqlxy.store.inputs import feature_rows
 from sqlxy.store.prepare import RAW_RELATION, check_disjoint, prepare_rows
@@ -22,20 +23,27 @@ def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: st
     """Append rows atomically (see `Store.write`); returns the number of rows written."""
     runner = tables.runner
     node = runner.compiler.graph[key]
+    runner.step("reading the input")
     table = feature_rows(key, rows) if rows is not None or empty_parents is None else pa.table({})
+    runner.step("reading the input", table.num_rows)
     model = runner.compiler.model(key)
+    runner.step("checking the input", table.num_rows)
     staged = [] if table.num_rows == 0 else [
         prepare_rows(table, write_staging(node, model, table.column_names, RAW_RELATION, run_id),
                      key, "input")]
     if empty_parents is not None:
+        runner.step("checking the empty parents")
         staged += _empty_parents(tables, key, empty_parents, partial, run_id, staged)
     if not staged:
         return 0
-    tables.ensure_lineage(key)
     rows_in = pa.concat_tables(staged)
+    runner.step("staging", rows_in.num_rows)
+    tables.ensure_lineage(key)
     runner.adapter.stage(INPUT_RELATION, rows_in)
     try:
         with runner.recorded("write", key, rows_in.num_rows):
+            history.record_graph(tables)  # in the write's transaction, where there is one
+            runner.step("appending", rows_in.num_rows)
             runner.run(key, Query.INSERT, WriteParams(run_id=run_id, partial=partial, stamped=runner.keeps_change_log))
     finally:
         runner.adapter.unstage(INPUT_RELATION)
@@ -73,6 +81,7 @@ def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
     # one statement, except where the dialect expands DELETE (Spark: three, not atomic there)
     statements = len(runner.statements(key, query, params))
     with runner.recorded("hard delete" if hard else "soft delete", key, statements=statements):
+        history.record_graph(tables)  # in the write's transaction, where there is one
         runner.run(key, query, params)
     after = tables.rows(key)
     return before - after if hard else after - before
