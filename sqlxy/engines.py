@@ -7,7 +7,8 @@ is named as a "module:Class" string, so reading this table imports no driver.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlxy.errors import TargetError
 
@@ -18,15 +19,15 @@ class Engine:
     dialect: str                               # its SQL dialect in `sqlxy.dialects`
     adapter: str                               # "module:Class" of its adapter, imported on use
     title: str                                 # how "not installed" names it ("PostgreSQL")
-    texts: frozenset[str] = frozenset()        # the text settings its adapter reads
-    mappings: frozenset[str] = frozenset()     # the mapping settings (option → value) it reads
+    texts: Mapping[str, str] = field(default_factory=dict, hash=False)     # text settings it reads → meaning
+    mappings: Mapping[str, str] = field(default_factory=dict, hash=False)  # mapping settings (option → value)
     driver: str | None = None                  # the module "not installed" names
     extra: str | None = None                   # the pip extra that installs the driver
     wraps: tuple[str, ...] = ()                # modules of connections the adapter can wrap
 
     @property
     def settings(self) -> frozenset[str]:
-        return self.texts | self.mappings
+        return frozenset(self.texts) | frozenset(self.mappings)
 
     def not_installed(self, target: str, title: str | None = None, driver: str | None = None) -> TargetError:
         """The error for a missing driver, naming the extra that installs it; `title`/`driver` for
@@ -37,17 +38,29 @@ class Engine:
 
 #: The target types sqlxy can run. The settings are exactly those the adapter reads: any other is
 #: refused at load, because a typo (`pth:`) would otherwise send the data to the default database.
+#: What each setting means is what `sqlxy schema project` shows an editor.
 ENGINES: dict[str, Engine] = {engine.type: engine for engine in (
     Engine("duckdb", "duckdb", "sqlxy.store.duckdb:DuckDBAdapter", "DuckDB",
-           texts=frozenset({"path"}), mappings=frozenset({"config"}), driver="duckdb",
-           wraps=("duckdb", "_duckdb")),
+           texts={"path": "the database file, relative to the project (default target/sqlxy.duckdb; "
+                          ":memory: for one in memory)"},
+           mappings={"config": "DuckDB configuration options (option → value) to connect with"},
+           driver="duckdb", wraps=("duckdb", "_duckdb")),
     Engine("postgres", "postgres", "sqlxy.store.postgres:PostgresAdapter", "PostgreSQL",
-           texts=frozenset({"dsn"}), driver="psycopg", extra="postgres", wraps=("psycopg",)),
+           texts={"dsn": "the connection string (postgresql://user@host/db or key=value pairs); "
+                         "${VAR} expands from the environment"},
+           driver="psycopg", extra="postgres", wraps=("psycopg",)),
     Engine("clickhouse", "clickhouse", "sqlxy.store.clickhouse:ClickHouseAdapter", "embedded ClickHouse",
-           texts=frozenset({"path", "url"}), driver="chdb", extra="clickhouse"),
+           texts={"path": "the folder of the embedded chDB database, relative to the project (default "
+                          "target/chdb)",
+                  "url": "a ClickHouse server's URL (through clickhouse-connect); path is then not read"},
+           driver="chdb", extra="clickhouse"),
     Engine("spark", "spark", "sqlxy.store.spark:SparkAdapter", "Spark",
-           texts=frozenset({"master", "remote", "path"}), mappings=frozenset({"conf"}), driver="pyspark",
-           extra="spark"),
+           texts={"master": "the Spark master (default local[2])",
+                  "remote": "a Spark Connect URL (sc://host:15002); master and path are then not read",
+                  "path": "the folder of the local warehouse and metastore, relative to the project "
+                          "(default target/spark)"},
+           mappings={"conf": "Spark configuration (option → value) set on the session"},
+           driver="pyspark", extra="spark"),
 )}
 
 

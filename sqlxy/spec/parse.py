@@ -1,6 +1,8 @@
 """Parsing of one feature mapping into the frozen models: the shape rules of SPEC §3 (unknown
-keys, key and column-name syntax, value types). Rules that look at other features or at upstream
-columns live in `validate.py`, `column_rules.py` and `fields.py`."""
+keys, key and column-name syntax, value types). The keys each mapping allows, the lineage kinds and
+the plain value types are declared once in `schema.py`, which also renders them as JSON Schema. Rules
+that look at other features or at upstream columns live in `validate.py`, `column_rules.py` and
+`fields.py`."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sqlxy.spec.model import (
     Source,
 )
 from sqlxy.spec.names import COLUMN_NAME, check_column_name, check_key
+from sqlxy.spec.schema import LINEAGE_KINDS, MAPPING_WORDS, allowed_keys, holds
 
 
 class _Reader:
@@ -40,7 +43,9 @@ class _Reader:
         line = node.line_of(key) if isinstance(node, LineDict) and key else getattr(node, "line", None)
         return spec_error(self, message, line)
 
-    def check_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
+    def check_keys(self, node: LineDict, what: str) -> None:
+        """No key but those a mapping of shape `what` allows (`schema.SHAPES`)."""
+        allowed = allowed_keys(what)
         unknown = sorted(set(node) - allowed, key=str)  # YAML keys may be numbers too: `1: x`
         if unknown:
             raise self.fail(f"unknown key '{unknown[0]}' in {what} (allowed: {', '.join(sorted(allowed))})",
@@ -60,13 +65,9 @@ class _Reader:
         return tuple(value)
 
 
-_FEATURE_KEYS = {"key", "description", "id_columns", "columns", "fields", "deps", "source", "metadata"}
-_DEP_KEYS = {"feature", "lineage", "rename", "select", "filter", "optional", "fields_mapping"}
-
-
 def parse_feature(raw: LineDict, file: str) -> FeatureSpec:
     r = _Reader(raw, file)
-    r.check_keys(raw, _FEATURE_KEYS, "feature")
+    r.check_keys(raw, "feature")
     if "key" not in raw:
         raise r.fail("feature has no 'key'")
     problem = check_key(raw["key"])
@@ -82,7 +83,7 @@ def parse_feature(raw: LineDict, file: str) -> FeatureSpec:
     deps = tuple(_parse_dep(r, d, line_at(raw, ("deps", i), raw.line))
                  for i, d in enumerate(_as_list(r, raw.get("deps"), "deps")))
     description = raw.get("description") or ""
-    if not isinstance(description, str):
+    if not holds("feature", "description", description):
         raise r.fail("description must be a string", raw, "description")
     metadata = raw.get("metadata") or {}
     if not isinstance(metadata, dict):
@@ -154,7 +155,7 @@ def _parse_field(r: _Reader, item: Any, line: int) -> FieldSpec:
         item.line = line
     if not isinstance(item, LineDict):
         raise r.fail(f"a field must be a name or a mapping, got {item!r}", r.raw, "fields")
-    r.check_keys(item, {"key", "code_version", "deps"}, "field")
+    r.check_keys(item, "field")
     problem = check_key(item.get("key"), "field key")
     if problem:
         raise r.fail(problem, item, "key")
@@ -173,7 +174,7 @@ def _parse_field_dep(r: _Reader, item: Any) -> FieldDep:
         return FieldDep(item, "*")
     if not isinstance(item, LineDict):
         raise r.fail(f"a field dep must be a feature key or a mapping, got {item!r}", r.raw, "fields")
-    r.check_keys(item, {"feature", "fields"}, "field dep")
+    r.check_keys(item, "field dep")
     fields = item.get("fields", "*")
     if fields != "*":
         fields = r.names(fields, "field dep fields", item, "fields")
@@ -185,7 +186,7 @@ def _parse_dep(r: _Reader, item: Any, line: int) -> Dep:
         return Dep(item, line=line)
     if not isinstance(item, LineDict):
         raise r.fail(f"a dep must be a feature key or a mapping, got {item!r}", r.raw, "deps")
-    r.check_keys(item, _DEP_KEYS, "dep")
+    r.check_keys(item, "dep")
     if not isinstance(item.get("feature"), str):
         raise r.fail("a dep needs 'feature': the upstream feature key", item)
     rename = item.get("rename") or {}
@@ -193,10 +194,10 @@ def _parse_dep(r: _Reader, item: Any, line: int) -> Dep:
         raise r.fail("rename must be a mapping of upstream column → new name", item, "rename")
     select = r.names(item["select"], "select", item, "select") if "select" in item else None
     filter_sql = item.get("filter")
-    if filter_sql is not None and not isinstance(filter_sql, str):
+    if not holds("dep", "filter", filter_sql):
         raise r.fail("filter must be a SQL condition string", item, "filter")
     optional = item.get("optional", False)
-    if not isinstance(optional, bool):
+    if not holds("dep", "optional", optional):
         raise r.fail("optional must be true or false", item, "optional")
     return Dep(feature=item["feature"], lineage=_parse_lineage(r, item), rename=tuple(rename.items()),
                select=select, filter=filter_sql, optional=optional,
@@ -205,7 +206,7 @@ def _parse_dep(r: _Reader, item: Any, line: int) -> Dep:
 
 def _parse_mapping(r: _Reader, item: LineDict) -> str | tuple[tuple[str, tuple[str, ...]], ...]:
     mapping = item.get("fields_mapping", "default")
-    if mapping in ("default", "all", "none"):
+    if mapping in MAPPING_WORDS:
         return mapping
     if isinstance(mapping, dict):
         return tuple((k, r.names(v, f"fields_mapping.{k}", item, "fields_mapping"))
@@ -218,8 +219,7 @@ def _parse_lineage(r: _Reader, item: LineDict) -> Lineage:
     value = item.get("lineage", "identity")
     if value == "identity":
         return Lineage()
-    if not isinstance(value, LineDict) or len(value) != 1 or next(iter(value)) not in (
-            "expansion", "aggregation", "identity"):
+    if not isinstance(value, LineDict) or len(value) != 1 or next(iter(value)) not in LINEAGE_KINDS:
         raise r.fail(f"lineage must be identity, {{expansion: {{on: [...]}}}} or "
                      f"{{aggregation: {{on: [...]}}}}, got {_plain(value)!r}", item, "lineage")
     kind = next(iter(value))
@@ -228,7 +228,7 @@ def _parse_lineage(r: _Reader, item: LineDict) -> Lineage:
         return Lineage()
     if not isinstance(body, LineDict):
         raise r.fail(f"{kind} lineage must be a mapping", value, kind)
-    r.check_keys(body, {"on", "generate"} if kind == "expansion" else {"on"}, f"{kind} lineage")
+    r.check_keys(body, f"{kind} lineage")
     on = r.names(body["on"], f"{kind}.on", body, "on") if "on" in body else None
     if on is not None and not on:
         raise r.fail(f"{kind}.on must not be empty", body, "on")
@@ -239,9 +239,9 @@ def _parse_lineage(r: _Reader, item: LineDict) -> Lineage:
 def _parse_generate(r: _Reader, node: Any) -> Generate:
     if not isinstance(node, LineDict):
         raise r.fail("generate must be a mapping with count, index and columns", r.raw, "deps")
-    r.check_keys(node, {"count", "index", "columns"}, "generate")
+    r.check_keys(node, "generate")
     count, index, columns = node.get("count"), node.get("index", "sqlxy_index"), node.get("columns") or {}
-    if not isinstance(count, (str, int)) or isinstance(count, bool):
+    if not holds("generate", "count", count):
         raise r.fail("generate.count must be a SQL expression over parent columns", node, "count")
     if not isinstance(index, str) or not COLUMN_NAME.fullmatch(index):
         raise r.fail(f"generate.index {index!r} must be a column name", node, "index")
@@ -257,7 +257,7 @@ def _parse_source(r: _Reader, node: Any) -> Source | None:
         return None
     if not isinstance(node, LineDict):
         raise r.fail("source must be a mapping (table or query, and versions)", r.raw, "source")
-    r.check_keys(node, {"table", "query", "versions"}, "source")
+    r.check_keys(node, "source")
     if "table" in node and "query" in node:
         raise r.fail("source takes table or query, not both", node, "query")
     versions = node.get("versions") or {}
@@ -266,6 +266,6 @@ def _parse_source(r: _Reader, node: Any) -> Source | None:
         raise r.fail("source.versions must map each field to the column holding its input version",
                      node, "versions")
     for value_key in ("table", "query"):
-        if value_key in node and not isinstance(node[value_key], str):
+        if value_key in node and not holds("source", value_key, node[value_key]):
             raise r.fail(f"source.{value_key} must be a string", node, value_key)
     return Source(node.get("table"), node.get("query"), tuple(versions.items()))
