@@ -82,30 +82,30 @@ def _cause(cause: dict[str, Any], indent: str) -> None:
         _cause(further, indent + "  ← ")
 
 
+#: One line per kind of cause of `store.explain`, from the values `describe` prepares.
+_LINES = {
+    "code_version": "{where}:{field} code_version {from} → {to}",
+    "definition": "{where}: SQL definition changed ({from} → {to})",
+    "lineage": "{where}:{field} reads other fields (added: {added}; removed: {removed})",
+    "new field version": "{where}:{field} has a new version",
+    "field added": "{where}:{field} is a new field",
+    "upstream data": "{where}{sample}: new data version of {fields}{when}",
+    "deleted upstream": "{where}{sample}: deleted{when}",
+    "new upstream": "{where}{sample}: a new upstream sample{when}",
+    "not read": "{where}{sample}: new data version of {fields}{when}, not read by {reader}",
+    "input": "{where}: {detail}",
+}
+
+
 def describe(cause: dict[str, Any]) -> str:
     """One line for a cause of `store.explain`."""
-    kind, where = cause["kind"], cause["feature"]
-    sample = " " + ",".join(f"{k}={v}" for k, v in cause["sample"].items()) if cause.get("sample") else ""
-    when = f" at {cause['at']} by run {cause.get('run_id') or '-'}" if cause.get("at") else ""
-    if kind == "code_version":
-        return f"{where}:{cause['field']} code_version {cause['from']} → {cause['to']}"
-    if kind == "definition":
-        return f"{where}: SQL definition changed ({_short(cause['from'])} → {_short(cause['to'])})"
-    if kind == "lineage":
-        return (f"{where}:{cause['field']} reads other fields (added: {', '.join(cause['added']) or '-'}; "
-                f"removed: {', '.join(cause['removed']) or '-'})")
-    if kind == "new field version":
-        return f"{where}:{cause['field']} has a new version"
-    if kind == "field added":
-        return f"{where}:{cause['field']} is a new field"
-    if kind == "upstream data":
-        return f"{where}{sample}: new data version of {', '.join(cause['fields'])}{when}"
-    if kind == "deleted upstream":
-        return f"{where}{sample}: deleted{when}"
-    if kind == "new upstream":
-        return f"{where}{sample}: a new upstream sample{when}"
-    if kind == "not read":
-        return f"{where}{sample}: new data version of {', '.join(cause['fields'])}{when}, not read by {cause['reader']}"
-    if kind == "input":
-        return f"{where}: {cause['detail']}"
-    return f"{where}: {kind}: {cause['detail']}" if cause.get("detail") else f"{where}: {kind}"
+    values = {key: _short(str(value)) if key in ("from", "to") else value for key, value in cause.items()}
+    values |= {
+        "where": cause["feature"],
+        "sample": " " + ",".join(f"{k}={v}" for k, v in cause["sample"].items()) if cause.get("sample") else "",
+        "when": f" at {cause['at']} by run {cause.get('run_id') or '-'}" if cause.get("at") else "",
+        "fields": ", ".join(cause.get("fields", [])),
+        "added": ", ".join(cause.get("added", [])) or "-", "removed": ", ".join(cause.get("removed", [])) or "-",
+    }
+    default = "{where}: {kind}: {detail}" if cause.get("detail") else "{where}: {kind}"
+    return _LINES.get(cause["kind"], default).format(**values)
