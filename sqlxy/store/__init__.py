@@ -19,7 +19,19 @@ from sqlxy import selectors
 from sqlxy.compiler import Compiler, Params, Query
 from sqlxy.config import Config
 from sqlxy.graph import FeatureGraph
-from sqlxy.store import compact, explain, history, layout, materialize, plan, readonly, resolve, status, writes
+from sqlxy.store import (
+    compact,
+    explain,
+    fingerprint,
+    history,
+    layout,
+    materialize,
+    plan,
+    readonly,
+    resolve,
+    status,
+    writes,
+)
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit
 from sqlxy.store.increment import Increment
@@ -149,3 +161,11 @@ class Store:
         database (creates and writes nothing); rows of the `outdated` features written under
         another version of the feature count as stale (`by_version`)."""
         return plan.pending(self._tables, selectors.select(self.graph, keys), outdated or ())
+
+    def data_version(self, key: str, source: bool = False) -> str:
+        """One token for the feature's current samples, computed in the database: a hash of their
+        count and of each one's ids and provenance, sorted (so row and write order never count);
+        it changes when a sample comes, goes or changes provenance. `source=True` (roots with a
+        SQL source): the same over what the source gives now, which equals the feature's once it
+        is materialized. Creates nothing (orchestrators' data versions: `sqlxy.dagster`)."""
+        return fingerprint.data_version(self._tables, key, source)
