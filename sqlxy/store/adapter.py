@@ -18,12 +18,15 @@ store reads a table's layout only through them, and engines without them have no
 An adapter may also define `after_commit(table, schema, rows)`, run once a write that keeps the
 change log committed (PostgreSQL summarizes the commit index's new block ranges there, and
 analyzes a table a write grew by more than a tenth), and
-`analyze(relation)` for the statistics of a staged key set.
+`analyze(relation)` for the statistics of a staged key set, and `serialized(name)`: a context in
+which one connection at a time runs, per `name`, until its transaction ends (PostgreSQL, whose
+concurrent workers otherwise race where sqlxy creates or records something once; `serialized`
+below stands in with nothing where an engine has no such lock).
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -62,6 +65,13 @@ class Adapter(Protocol):
         `SUPPORTS_TRANSACTIONS`: elsewhere it raises NotImplementedError."""
 
     def close(self) -> None: ...
+
+
+def serialized(adapter: Adapter, name: str) -> AbstractContextManager[None]:
+    """The adapter's `serialized(name)`, or nothing where the engine has none (DuckDB's file admits
+    one writing process; ClickHouse and Spark keep no state that a race could duplicate)."""
+    method = getattr(adapter, "serialized", None)
+    return nullcontext() if method is None else method(name)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,6 +75,8 @@ class DuckDBAdapter:
         try:
             return cls(quiet_connection(path, settings.get("config")), owned=True)
         except duckdb.Error as exc:
+            if _held_elsewhere(exc):
+                raise TargetError(_held_message(shown, exc)) from None
             raise TargetError(f"cannot open DuckDB database {shown}: {exc}") from None
 
     def execute(self, sql: str) -> None:
@@ -118,6 +121,25 @@ class DuckDBAdapter:
     def close(self) -> None:
         if self.owned:
             self.connection.close()
+
+
+def _held_elsewhere(exc: duckdb.Error) -> bool:
+    """DuckDB refused the file because another process holds its lock (DuckDB 1.x and 2.x say
+    `Could not set lock on file "…": Conflicting lock is held in <program> (PID n)`)."""
+    return isinstance(exc, duckdb.IOException) and "Could not set lock on file" in str(exc)
+
+
+def _held_message(shown: str, exc: duckdb.Error) -> str:
+    """One line that says what happened and what to do. sqlxy does not wait for the lock: the
+    other process holds it as long as it keeps the file open (a worker's store, a CLI command, a
+    notebook), not for one write, so a wait would be a guess that turns a clear error into an
+    intermittent one or into a hang (docs/design.md, "Many writers")."""
+    holder = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(exc))
+    who = f" (PID {holder.group(2)}, {holder.group(1)})" if holder else ""
+    return (f"DuckDB database {shown} is open in another process{who}, which holds its lock: "
+            "DuckDB admits one process per file while any of them writes. Write from one process "
+            "(resolve there, hand the shares to your workers, write their results from it), or use "
+            "a target that takes many writers at once (type: postgres)")
 
 
 @contextmanager

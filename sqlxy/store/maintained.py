@@ -25,6 +25,7 @@ from sqlglot import exp
 from sqlxy.compiler import IncrementParams, Query, TouchedParams, state, system
 from sqlxy.compiler.model import TOUCHED_RELATION
 from sqlxy.compiler.names import pending_table
+from sqlxy.store.adapter import serialized
 from sqlxy.store.runner import Runner, naming
 
 #: A full increment of more rows is not kept: keeping it would cost as much as computing it, and a
@@ -225,11 +226,13 @@ def _stage_touched(runner: Runner, key: str, since: list[tuple[str, int]]) -> No
 def _keep(runner: Runner, key: str, reading: Reading, how: str, touched: int | None,
           work: Callable[[], int]) -> None:
     """One transaction that replaces the kept increment (`work`, which returns the rows kept, -1
-    for none) and its record. Removing the old record comes first: its row lock makes concurrent
-    resolves of one feature (PostgreSQL) take turns, so the second one reads the first one's kept
-    rows before it changes them."""
+    for none) and its record. Concurrent resolves of one feature (PostgreSQL) take turns: each
+    first takes the feature's advisory lock (which a first resolve, with no record to lock yet,
+    needs too: two of them each kept a record and raced to create the kept rows' table), so the
+    second one removes the first one's record and reads its kept rows before it changes them."""
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
-    with runner.adapter.transaction(), naming(key, Query.KEEP):
+    with runner.adapter.transaction(), naming(key, Query.KEEP), \
+            serialized(runner.adapter, f"increment {schema or ''}.{table}"):
         runner.adapter.execute(state.forget_increment(table, schema, dialect))
         kept = work()
         marks = {t: [m.seq, m.generation] for t, m in reading.marks.items()}

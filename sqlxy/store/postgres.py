@@ -8,6 +8,7 @@ migrate`, because ALTER COLUMN … COLLATE takes the table's exclusive lock and 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -244,6 +245,19 @@ class PostgresAdapter:
         """sqlxy's own transaction: its writes are not mistaken for writes outside sqlxy."""
         with self.connection.transaction():
             self.execute("SELECT set_config('sqlxy.writer', 'on', true)")
+            yield
+
+    @contextmanager
+    def serialized(self, name: str) -> Iterator[None]:
+        """One sqlxy connection at a time past this point, per database and `name`, until the
+        transaction ends: a transaction-level advisory lock, in the caller's transaction (a
+        savepoint inside it) or in one of its own. Concurrent workers otherwise race where sqlxy
+        creates or records things once: two `CREATE TABLE IF NOT EXISTS` of one table, or of
+        sqlxy's own, fail on the catalog's unique index; two first resolves of a feature each
+        kept a record of their increment (docs/design.md, "Many writers")."""
+        key = int.from_bytes(hashlib.sha256(f"sqlxy:{name}".encode()).digest()[:8], "big", signed=True)
+        with self.connection.transaction():
+            self.execute(f"SELECT pg_advisory_xact_lock({key})")
             yield
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from sqlglot import exp
 from sqlxy.compiler import ExtendParams, Query, state, system
 from sqlxy.compiler.model import FeatureModel
 from sqlxy.store import layout
+from sqlxy.store.adapter import serialized
 from sqlxy.store.runner import Runner
 
 
@@ -30,6 +31,13 @@ class Tables:
         an older sqlxy did not create (PostgreSQL: CREATE INDEX IF NOT EXISTS, once per store)."""
         if key in self._ensured:
             return
+        # one process at a time (PostgreSQL): concurrent CREATE … IF NOT EXISTS of one table fail
+        with serialized(self.runner.adapter, "tables"):
+            self._ensure(key)
+        self._ready.add(key)
+        self._ensured.add(key)
+
+    def _ensure(self, key: str) -> None:
         adapter, schema = self.runner.adapter, self.runner.schema
         if not self._ensured:
             if schema:
@@ -51,8 +59,6 @@ class Tables:
         if self.runner.keeps_change_log:
             counted = adapter.BYPASS_CHECK == "row_count"
             adapter.execute(state.add_state_row(self.name(key), schema, counted, adapter.dialect))
-        self._ready.add(key)
-        self._ensured.add(key)
 
     def ensure_lineage(self, key: str) -> None:
         """The feature's table and those of its deps, which its queries read."""
