@@ -19,7 +19,7 @@ from sqlxy.store import Store
 from sqlxy.store.engines import open_adapter, wrap_connection
 from sqlxy.versions import Versions, compute_versions
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = diff.MANIFEST_VERSION
 
 
 class Project:
@@ -102,17 +102,23 @@ class Project:
     def plan(self, base: str | Path | None = None, target: str | None = None, counts: bool = True,
              select: list[str] | None = None) -> dict[str, Any]:
         """What the current specs will do against a base, writing nothing (`sqlxy plan`): `base`, a
-        manifest.json from `compile`, or else the graph the last `push` recorded on the target. Per
-        feature and field: whether its version changes and why, the features field-level lineage
-        leaves untouched, and with `counts` the samples a run would make new, stale or orphaned on
-        the target, counted there. `select`: K, +K, K+ as for `compile`."""
-        keys = selectors.select(self.graph, select) if select else None
+        manifest.json from `compile`, or else the graph recorded last on the target. Per feature and
+        field: whether its version changes and why, the features field-level lineage leaves
+        untouched, and with `counts` the samples a run would make new, stale or orphaned on the
+        target, counted there. `select`: K, +K, K+ as for `compile`, or a key of the base that is
+        gone now. The target is checked even when nothing opens it."""
+        if target is not None and target not in self.config.targets:  # with --no-counts too; its
+            self.config.target(target)  # settings (${VAR}) are read only when it is opened
         hashing = (self.config.hash, self.config.hash_length)
         current = diff.snapshot(self.graph, self.versions, hashing)
         if base is not None:
             manifest, source = diff.load_manifest(base), {"kind": "manifest", "path": str(base)}
+            shared = set(manifest["features"]) & set(current["features"])
+            if not shared and manifest["project"] not in (None, self.config.name):
+                raise SqlxyError(f"{base} is the manifest of project '{manifest['project']}', not of "
+                                 f"'{self.config.name}' (no feature in common)")
             if not counts:
-                return diff.plan(manifest, current, self.features, keys, source)
+                return diff.plan(manifest, current, self.features, self._plan_keys(select, manifest), source)
         with self.store(target, create=False) as store:
             if base is None:
                 pushed = store.last_pushed()
@@ -120,14 +126,23 @@ class Project:
                     raise SqlxyError(f"no base to plan against: nothing was pushed to target '{store.target}' "
                                      "(run `sqlxy push` there from your main branch) and no --base manifest "
                                      "was given (target/manifest.json from `sqlxy compile` on main)")
-                what = f"the graph pushed to target '{store.target}' at {pushed.pushed_at}"
+                what = f"the graph recorded in sqlxy_graph_history on target '{store.target}' at {pushed.pushed_at}"
                 manifest = diff.from_pushed(pushed.specs, pushed.versions, pushed.spec_hashes, hashing, what)
                 source = {"kind": "push", "target": store.target, "pushed_at": pushed.pushed_at}
+            keys = self._plan_keys(select, manifest)
             result = diff.plan(manifest, current, self.features, keys, source)
             if counts:
-                outdated = sorted(diff.outdated(result["features"]))
-                result = diff.with_counts(result, store.pending(keys, outdated), store.target)
+                live = None if keys is None else [k for k in keys if k in self.versions.features]
+                result = diff.with_counts(result, store.pending(live) if live != [] else {}, store.target)
         return result
+
+    def _plan_keys(self, select: list[str] | None, base: dict[str, Any]) -> list[str] | None:
+        """The features `select` chooses: current ones (in graph order), then keys of the base gone now."""
+        if not select:
+            return None
+        gone = sorted({s for s in select if s not in self.versions.features and s in base["features"]})
+        rest = [s for s in select if s not in gone]
+        return [*(selectors.select(self.graph, rest) if rest else []), *gone]
 
 
 def load_project(path: str | Path = ".") -> Project:
@@ -135,12 +150,15 @@ def load_project(path: str | Path = ".") -> Project:
     if not root.is_dir():
         raise SpecError(f"project folder '{path}' does not exist")
     config = load_config(root)
-    specs = []
+    specs, empty = [], []
     for file in feature_files(root, config.features_dir):
         display = (file.relative_to(root) if file.is_relative_to(root) else file).as_posix()
-        specs += [parse_feature(doc, display) for doc in read_documents(file, display)]
+        found = [parse_feature(doc, display) for doc in read_documents(file, display)]
+        specs += found
+        empty += [] if found else [display]
     if not specs:
-        raise SpecError(f"no features found below {config.features_dir}/")
+        hint = f" ({', '.join(empty)} holds no feature)" if empty else ""
+        raise SpecError(f"no features found below {config.features_dir}/{hint}")
     for spec in specs:
         if len(config.table_prefix + spec.table) > MAX_NAME:
             raise SpecError(f"table name '{config.table_prefix}{spec.table}' (table_prefix and key) is longer "

@@ -95,15 +95,17 @@ def test_the_seed_audio_bump_against_the_pushed_graph(seed_dir: Path) -> None:
     raw, chunk, faces = (_by_feature(plan)[k] for k in ("video/raw", "video/chunk", "video/faces"))
     assert raw["change"] == "changed" and _why(raw) == {"audio": [{"kind": "code_version", "base": "1",
                                                                    "current": "2"}]}
-    assert raw["counts"] == {"new": None, "stale": 3, "orphaned": None, "by_version": 3, "per": None}
+    assert raw["counts"] == {"new": None, "stale": 3, "orphaned": None, "by_version": 3, "per": None,
+                             "exact": True}
     assert chunk["change"] == "changed" and _why(chunk) == {"audio": [{"kind": "upstream",
                                                                        "field": "video/raw:audio"}]}
     # counted per parent (as resolve and status count an expansion): all 3 videos, whose chunks a
     # resolve finds stale once video/raw has been rewritten
-    assert chunk["counts"] == {"new": 0, "stale": 3, "orphaned": 0, "by_version": 3, "per": ["video_id"]}
+    assert chunk["counts"] == {"new": 0, "stale": 3, "orphaned": 0, "by_version": 3, "per": ["video_id"],
+                               "exact": True}
     assert faces["change"] == "untouched" and faces["reads"] == ["video/chunk:frames"]
     assert faces["version"]["base"] == faces["version"]["current"] and _why(faces) == {}
-    assert faces["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": None}
+    assert faces["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": None, "exact": True}
     # what the counts promise is what the pipeline then finds
     with sqlxy.load_project(seed_dir).store() as store:
         stale = store.resolve("video/raw", samples=SEED_VIDEOS).stale
@@ -153,9 +155,9 @@ def test_json_shape(seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert set(plan["project_version"]) == {"base", "current"}
     for entry in plan["features"]:
         assert set(entry) == {"feature", "change", "version", "spec_changed", "deps", "fields", "reads",
-                              "changed_deps", "counts"}
+                              "changed_deps", "resampled_deps", "counts"}
         assert entry["change"] in diff.CHANGES and set(entry["deps"]) == {"added", "removed"}
-        assert set(entry["counts"]) == {"new", "stale", "orphaned", "by_version", "per"}
+        assert set(entry["counts"]) == {"new", "stale", "orphaned", "by_version", "per", "exact"}
         for field in entry["fields"]:
             assert set(field) == {"field", "change", "version", "reasons"}
             assert all(r["kind"] in ("code_version", "definition", "upstream", "mapping", "hash", "other")
@@ -247,7 +249,8 @@ def test_fields_added_and_removed(seed_dir: Path) -> None:
     _edit(seed_dir, "chunk.yaml", "fields: [frames, motion]", "fields: [frames]")
     chunk = _by_feature(sqlxy.load_project(seed_dir).plan())["video/chunk"]
     assert _why(chunk) == {"audio": "removed"}
-    assert chunk["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": ["video_id"]}
+    assert chunk["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": ["video_id"],
+                               "exact": True}
 
 
 LINEAGE = {

@@ -41,7 +41,7 @@ def render(result: dict[str, Any]) -> list[str]:
     quiet = 0
     for entry in result["features"]:
         counts = _counts(entry["counts"])
-        if entry["change"] == "unchanged" and counts in ("-", "0"):
+        if entry["change"] == "unchanged" and counts in ("-", "0") and not entry["resampled_deps"]:
             quiet += 1
             continue
         rows.append((entry["feature"], _feature_text(entry), counts))
@@ -83,6 +83,8 @@ def _feature_text(entry: dict[str, Any]) -> str:
             f"unchanged (reads no field of {', '.join(entry['changed_deps'])})"
     else:
         text = change
+    if entry["resampled_deps"]:
+        text += f" (samples of {', '.join(entry['resampled_deps'])} may change)"
     deps = entry["deps"]
     extra = [f"dep added {d}" for d in deps["added"]] + [f"dep removed {d}" for d in deps["removed"]]
     if entry["spec_changed"] and change == "untouched":
@@ -113,9 +115,15 @@ def _reason(reason: dict[str, Any]) -> str:
 
 
 def _counts(counts: dict[str, Any] | None) -> str:
-    """`3 new, 12 stale`; stale samples a resolve finds only once upstream is recomputed say so."""
+    """`3 new, 12 stale`; stale samples a resolve finds only once upstream is recomputed say so, and
+    so do counts that upstream's new samples can only raise (not `exact`)."""
     if counts is None or all(counts[c] is None for c in ("new", "stale", "orphaned")):
         return "-"
+    if not counts.get("exact", True):
+        total = sum(counts[c] or 0 for c in ("new", "stale", "orphaned"))
+        per = f" (per {', '.join(counts['per'])})" if counts.get("per") else ""
+        return f"at least {total} new, stale or orphaned once upstream runs{per}" if total else \
+            "unknown until upstream runs"
     parts = []
     for change in ("new", "stale", "orphaned"):
         if not counts[change]:

@@ -149,7 +149,8 @@ class Store:
         return explain.explain(self._tables, key, ids, samples, stale_if)
 
     def push(self) -> bool:
-        """Record the graph once per distinct project version; False when already recorded."""
+        """Record the graph in the history unless it is the one recorded last (every write records
+        the graph it writes under too); False when it already was."""
         return history.push(self._runner)
 
     def last_pushed(self) -> plan.Pushed | None:

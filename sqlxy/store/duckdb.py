@@ -19,13 +19,14 @@ from sqlxy.errors import SqlxyError, TargetError
 SESSION_SETTINGS = ("enable_progress_bar", "enable_progress_bar_print", "progress_bar_time")
 
 
-def quiet_connection(path: str = ":memory:", config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+def quiet_connection(path: str = ":memory:", config: dict[str, Any] | None = None,
+                     read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection without DuckDB's progress bar, which it draws on stdout (the user's data:
     `--json`, programs embedding sqlxy) once a query runs for 2 s; sqlxy's CLI shows its own on
     stderr. A target `config` that sets `enable_progress_bar` itself is obeyed."""
     settings = {k: str(v) for k, v in (config or {}).items()}
     session = {"enable_progress_bar": "false"} | {k: settings.pop(k) for k in SESSION_SETTINGS if k in settings}
-    connection = duckdb.connect(path, config=settings)
+    connection = duckdb.connect(path, read_only=read_only, config=settings)
     try:
         for name, value in session.items():  # names from SESSION_SETTINGS only
             connection.execute(f"SET {name} = {literal(value)}")
@@ -64,16 +65,19 @@ class DuckDBAdapter:
     @classmethod
     def _open(cls, settings: dict[str, Any], root: Path, create: bool) -> DuckDBAdapter:
         path = shown = settings.get("path", "target/sqlxy.duckdb")  # shown: the file configured
+        read_only = False
         if path != ":memory:":
             full = Path(path) if Path(path).is_absolute() else root / path
             shown = str(full)
             if not create and not full.exists():
                 full = Path(":memory:")
+            elif not create:  # reads only: a WAL a killed writer left is replayed in memory, not checkpointed
+                read_only = True
             else:
                 full.parent.mkdir(parents=True, exist_ok=True)
             path = str(full)
         try:
-            return cls(quiet_connection(path, settings.get("config")), owned=True)
+            return cls(quiet_connection(path, settings.get("config"), read_only), owned=True)
         except duckdb.Error as exc:
             if _held_elsewhere(exc):
                 raise TargetError(_held_message(shown, exc)) from None

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from sqlglot import exp
 
 from sqlxy.compiler import state
 from sqlxy.compiler.model import FeatureModel
@@ -257,7 +258,7 @@ class PostgresAdapter:
         kept a record of their increment (docs/design.md, "Many writers")."""
         key = int.from_bytes(hashlib.sha256(f"sqlxy:{name}".encode()).digest()[:8], "big", signed=True)
         with self.connection.transaction():
-            self.execute(f"SELECT pg_advisory_xact_lock({key})")
+            self.execute(exp.select(exp.func("pg_advisory_xact_lock", exp.Literal.number(key))).sql("postgres"))
             yield
 
     def close(self) -> None:
