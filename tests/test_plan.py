@@ -96,16 +96,17 @@ def test_the_seed_audio_bump_against_the_pushed_graph(seed_dir: Path) -> None:
     assert raw["change"] == "changed" and _why(raw) == {"audio": [{"kind": "code_version", "base": "1",
                                                                    "current": "2"}]}
     assert raw["counts"] == {"new": None, "stale": 3, "orphaned": None, "by_version": 3, "per": None,
-                             "exact": True}
+                             "stale_fields": [], "exact": True}
     assert chunk["change"] == "changed" and _why(chunk) == {"audio": [{"kind": "upstream",
                                                                        "field": "video/raw:audio"}]}
     # counted per parent (as resolve and status count an expansion): all 3 videos, whose chunks a
     # resolve finds stale once video/raw has been rewritten
     assert chunk["counts"] == {"new": 0, "stale": 3, "orphaned": 0, "by_version": 3, "per": ["video_id"],
-                               "exact": True}
+                               "stale_fields": [], "exact": True}
     assert faces["change"] == "untouched" and faces["reads"] == ["video/chunk:frames"]
     assert faces["version"]["base"] == faces["version"]["current"] and _why(faces) == {}
-    assert faces["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": None, "exact": True}
+    assert faces["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": None,
+                               "stale_fields": [], "exact": True}
     # what the counts promise is what the pipeline then finds
     with sqlxy.load_project(seed_dir).store() as store:
         stale = store.resolve("video/raw", samples=SEED_VIDEOS).stale
@@ -157,7 +158,7 @@ def test_json_shape(seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert set(entry) == {"feature", "change", "version", "spec_changed", "deps", "fields", "reads",
                               "changed_deps", "resampled_deps", "counts"}
         assert entry["change"] in diff.CHANGES and set(entry["deps"]) == {"added", "removed"}
-        assert set(entry["counts"]) == {"new", "stale", "orphaned", "by_version", "per", "exact"}
+        assert set(entry["counts"]) == {"new", "stale", "orphaned", "by_version", "per", "stale_fields", "exact"}
         for field in entry["fields"]:
             assert set(field) == {"field", "change", "version", "reasons"}
             assert all(r["kind"] in ("code_version", "definition", "upstream", "mapping", "hash", "other")
@@ -250,7 +251,7 @@ def test_fields_added_and_removed(seed_dir: Path) -> None:
     chunk = _by_feature(sqlxy.load_project(seed_dir).plan())["video/chunk"]
     assert _why(chunk) == {"audio": "removed"}
     assert chunk["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0, "per": ["video_id"],
-                               "exact": True}
+                               "stale_fields": [], "exact": True}
 
 
 LINEAGE = {

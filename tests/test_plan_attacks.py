@@ -325,7 +325,7 @@ def test_a_removed_field_pushed_before_the_pipeline_ran_makes_no_row_stale(seed_
     plan = _by_feature(result)
     assert [e["change"] for e in plan.values()] == ["unchanged"] * 3 and result["recompute"] is False
     assert plan["video/chunk"]["counts"] == {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0,
-                                             "per": ["video_id"], "exact": True}
+                                             "per": ["video_id"], "stale_fields": [], "exact": True}
     assert _run(seed_dir)["video/chunk"] == {"new": 0, "stale": 0, "orphaned": 0}
 
 

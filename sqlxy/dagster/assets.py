@@ -2,6 +2,7 @@
 its deps from the graph, its code version the feature version; one observable source asset per
 root whose samples come from SQL."""
 
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -47,7 +48,7 @@ def build_assets(project: str | Path | sqlxy.Project = ".", *,
     assets run on the `SqlxyResource` under `resource_key`."""
     loaded = project if isinstance(project, sqlxy.Project) else sqlxy.load_project(project)
     graph, versions = loaded.graph, loaded.versions
-    keys = selectors.select(graph, list(select) if select else None)
+    keys = selectors.select(graph, [select] if isinstance(select, str) else list(select) if select else None)
     compute, samples = dict(compute or {}), dict(samples or {})
     _check_names(graph, keys, compute, "compute")
     _check_names(graph, keys, samples, "samples")
@@ -57,6 +58,8 @@ def build_assets(project: str | Path | sqlxy.Project = ".", *,
         _check_given(feature, graph[feature.key].is_root)
     for feature in features:
         _check_missing(feature, graph[feature.key].is_root)
+    _check_op_names([f.key for f in features] + [f"{f.key}/__source" for f in features
+                                                 if observe_sources and graph[f.key].spec.has_sql_source])
     assets: list[Any] = []
     for feature in features:
         node = graph[feature.key]
@@ -74,6 +77,18 @@ def _check_names(graph: FeatureGraph, keys: list[str], functions: Mapping[str, A
             raise SqlxyError(f"{what}={{{key!r}: …}}: '{key}' is not a feature (known: {', '.join(graph.order)})")
         if key not in keys:
             raise SqlxyError(f"{what}={{{key!r}: …}}: '{key}' is not in the selection ({', '.join(keys)})")
+
+
+def _check_op_names(keys: list[str]) -> None:
+    """Dagster names each asset's op after its key with every character but letters, digits and
+    `_` made `_`: two keys that give one name (`a-b/c`, `a_b/c`) cannot be assets of one build."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", "__".join(asset_key(key).path))
+        if name in seen:
+            raise SqlxyError(f"'{seen[name]}' and '{key}' would both be Dagster op '{name}': build them in "
+                             "separate build_assets calls (select=...), or rename one")
+        seen[name] = key
 
 
 def _check_given(feature: Feature, root: bool) -> None:

@@ -11,9 +11,7 @@ from typing import Any
 
 import dagster as dg
 import pyarrow as pa
-from sqlglot import exp
 
-from sqlxy.dialects import SOURCE
 from sqlxy.errors import SqlxyError
 from sqlxy.store import Increment, Store
 
@@ -48,15 +46,20 @@ def call(function: Callable[..., Any], context: dg.AssetExecutionContext, *args:
 def materialize(context: dg.AssetExecutionContext, store: Store, feature: Feature) -> dg.MaterializeResult:
     """Bring the feature up to date on `store`; what it did is the materialization's metadata."""
     key = feature.key
-    current = store.versions.features[key]
+    current = store.versions.features.get(key)
+    if current is None:
+        raise SqlxyError(f"{key}: the feature is no longer in the project: reload the Dagster definitions")
     if current != feature.code_version:
         raise SqlxyError(f"{key}: the assets were built for feature version {feature.code_version}, but the "
                          f"project now gives {current}: reload the Dagster definitions")
     run_id = context.run.run_id
-    if feature.sql_defined:
-        increment = store.resolve(key)
+    if feature.sql_defined:  # counted in the database: its rows never come into Python
+        counted = store.pending([key])[key]
         done = store.materialize(key, run_id=run_id)
-        written, retired = done["written"] + done["empty"], done["retired"]
+        counts = {c: counted[c] for c in ("new", "stale", "orphaned")}
+        meta = {**counts, "written": done["written"] + done["empty"], "retired": done["retired"],
+                "stale_fields": ", ".join(counted["stale_fields"]), "increment": "counted in the database"}
+        return dg.MaterializeResult(metadata=meta, data_version=dg.DataVersion(store.data_version(key)))
     else:
         samples = None
         if feature.samples is not None:
@@ -66,7 +69,7 @@ def materialize(context: dg.AssetExecutionContext, store: Store, feature: Featur
                                  "(every one of them: those left out count as orphaned)")
         increment = store.resolve(key, samples=samples)
         written = _write(context, store, feature, increment, run_id)
-        retired = retire(store, key, increment.orphaned)
+        retired = retire(store, key, increment.orphaned, run_id)
     return dg.MaterializeResult(metadata=metadata(increment, written, retired),
                                 data_version=dg.DataVersion(store.data_version(key)))
 
@@ -86,25 +89,10 @@ def _write(context: dg.AssetExecutionContext, store: Store, feature: Feature, in
     return store.write(feature.key, computed.rows, run_id=run_id, empty_parents=computed.empty_parents)
 
 
-def retire(store: Store, key: str, orphaned: pa.Table) -> int:
-    """Soft-delete the orphaned samples (for an expansion, every child of an orphaned parent), in one
-    delete; returns the rows appended."""
-    if orphaned.num_rows == 0:
-        return 0
-    return store.delete(key, orphans_condition(orphaned))
-
-
-def orphans_condition(orphaned: pa.Table) -> str:
-    """`key IN (…)`, or for several compare keys `(a = … AND b = …) OR …`, built by sqlglot (every
-    value a literal it escapes)."""
-    names = orphaned.column_names
-    rows = orphaned.to_pylist()
-    if len(names) == 1:
-        condition = exp.column(names[0], quoted=True).isin(*(exp.convert(r[names[0]]) for r in rows))
-    else:
-        condition = exp.or_(*(exp.and_(*(exp.column(n, quoted=True).eq(exp.convert(r[n])) for n in names))
-                              for r in rows))
-    return condition.sql(SOURCE)
+def retire(store: Store, key: str, orphaned: pa.Table, run_id: str | None = None) -> int:
+    """Soft-delete the orphaned samples (for an expansion, every child of an orphaned parent), their
+    keys staged and joined in the database; returns the rows appended."""
+    return store.retire(key, orphaned, run_id=run_id) if orphaned.num_rows else 0
 
 
 def metadata(increment: Increment, written: int, retired: int) -> Mapping[str, Any]:

@@ -35,6 +35,7 @@ from sqlxy.store import (
 from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit
 from sqlxy.store.increment import Increment
+from sqlxy.store.inputs import to_arrow
 from sqlxy.store.runner import Progress, Runner
 from sqlxy.store.tables import Tables
 from sqlxy.versions import Versions
@@ -106,6 +107,12 @@ class Store:
         they are recorded as settled, and their previous children retired, in the same statement.
         Returns the number of rows written (children plus empty parents)."""
         return writes.write(self._tables, key, rows, partial, run_id, empty_parents)
+
+    def retire(self, key: str, orphaned: Any, run_id: str | None = None) -> int:
+        """Soft-delete the samples resolve called orphaned (`increment.orphaned`: their compare
+        keys; an expansion's parents retire all their children), staged and joined in the
+        database as materialize retires them; returns the tombstones appended."""
+        return writes.retire(self._tables, key, to_arrow(orphaned), run_id)
 
     def read(self, key: str, include_deleted: bool = False, where: str | None = None) -> pa.Table:
         """Current rows (creates and alters nothing)."""

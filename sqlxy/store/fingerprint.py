@@ -34,7 +34,9 @@ def data_version(tables: Tables, key: str, source: bool = False) -> str:
         if stand_in is not None:
             rows = read_through(rows, {tables.name(key): stand_in}, runner.schema)
         query = "data version"
-    sql = fingerprint(rows, node.spec.id_columns, "sqlxy_provenance", config.hash, config.hash_length,
-                      runner.adapter.dialect)
+    # what downstream reads: the data versions (a writer may override them); a source's rows are
+    # not written yet, and a root with a SQL source cannot override: its provenance is its data version
+    column = "sqlxy_provenance" if source else "sqlxy_data_version"
+    sql = fingerprint(rows, node.spec.id_columns, column, config.hash, config.hash_length, runner.adapter.dialect)
     with naming(key, query):
         return str(runner.adapter.fetch_arrow(sql).column(VERSION)[0].as_py())

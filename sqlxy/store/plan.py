@@ -29,7 +29,7 @@ from sqlxy.store.readonly import read_through
 from sqlxy.store.runner import naming
 from sqlxy.store.tables import Tables
 
-CHANGE, REASON, SAMPLES = "sqlxy_change", "sqlxy_stale_reason", "n"
+CHANGE, REASON, FIELDS, SAMPLES = "sqlxy_change", "sqlxy_stale_reason", "sqlxy_stale_fields", "n"
 VERSION = "sqlxy_feature_version"
 #: The history columns that must hold text in every row a plan reads (`pushed_at` may be NULL).
 TEXTS = ("project_version", "feature_key", "feature_version", "spec_hash", "spec_json")
@@ -159,20 +159,24 @@ def _pending(tables: Tables, key: str, predicate: str | None) -> dict[str, Any]:
     node = runner.compiler.graph[key]
     if node.is_root and not node.spec.has_sql_source:
         stale = _count_current(tables, key, predicate) if predicate else None
-        return {"new": None, "stale": stale, "orphaned": None, "by_version": stale, "per": None}
+        return {"new": None, "stale": stale, "orphaned": None, "by_version": stale, "per": None, "stale_fields": []}
     source = _source(tables, key, Query.RESOLVE, IncrementParams(stale_if=predicate))
     rows = exp.maybe_parse(source, dialect=SOURCE).subquery("sqlxy_plan_rows")
     change, reason = exp.column(CHANGE, quoted=True), exp.column(REASON, quoted=True)
-    counted = exp.select(change, reason, exp.alias_(exp.Count(this=exp.Star()), SAMPLES)) \
-        .from_(rows).group_by(change.copy(), reason.copy())
+    fields = exp.column(FIELDS, quoted=True)
+    counted = exp.select(change, reason, fields, exp.alias_(exp.Count(this=exp.Star()), SAMPLES)) \
+        .from_(rows).group_by(change.copy(), reason.copy(), fields.copy())
     with naming(key, "plan"):
         found = runner.adapter.fetch_arrow(system.for_dialect(counted, runner.adapter.dialect)).to_pylist()
     counts: dict[str, Any] = {"new": 0, "stale": 0, "orphaned": 0, "by_version": 0,
                               "per": None if node.lineage == "identity" else list(node.compare_keys)}
-    for row in found:
+    stale_fields: set[str] = set()
+    for row in found:  # one row per kind of change, reason and set of stale fields: a handful
         counts[row[CHANGE]] = (counts[row[CHANGE]] or 0) + int(row[SAMPLES])
+        stale_fields |= set(filter(None, (row[FIELDS] or "").split(",")))
         if row[CHANGE] == "stale" and row[REASON] == "predicate" and predicate:
             counts["by_version"] = (counts["by_version"] or 0) + int(row[SAMPLES])
+    counts["stale_fields"] = sorted(stale_fields)
     return counts
 
 

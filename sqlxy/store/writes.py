@@ -7,8 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from sqlxy.compiler import DeleteParams, Query, WriteParams
-from sqlxy.compiler.model import INPUT_RELATION
+from sqlxy.compiler import DeleteParams, MaterializeParams, Query, WriteParams
+from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
 from sqlxy.errors import InputError
 from sqlxy.store import history
 from sqlxy.store.conditions import checked_condition
@@ -85,3 +85,28 @@ def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
         runner.run(key, query, params)
     after = tables.rows(key)
     return before - after if hard else after - before
+
+
+def retire(tables: Tables, key: str, orphaned: pa.Table, run_id: str | None = None) -> int:
+    """Tombstones for the current samples whose compare keys `orphaned` lists (resolve's orphaned
+    rows; an expansion's: every child of those parents), as materialize retires them: the keys are
+    staged and joined in the database, however many. Returns the rows appended."""
+    runner = tables.runner
+    keys = list(runner.compiler.graph[key].compare_keys)
+    missing = [k for k in keys if k not in orphaned.column_names]
+    if missing:
+        raise InputError(f"{key}: the orphaned rows lack compare key column(s) {', '.join(missing)}")
+    if orphaned.num_rows == 0:
+        return 0
+    staged = orphaned.select(keys).append_column("sqlxy_change", pa.array(["orphaned"] * orphaned.num_rows))
+    tables.ensure(key)
+    before = tables.rows(key)
+    runner.adapter.stage(INCREMENT_RELATION, staged)
+    try:
+        with runner.recorded("retire", key):
+            history.record_graph(tables)  # in the write's transaction, where there is one
+            runner.run(key, Query.RETIRE_ORPHANED,
+                       MaterializeParams(run_id=run_id, staged=True, stamped=runner.keeps_change_log))
+    finally:
+        runner.adapter.unstage(INCREMENT_RELATION)
+    return tables.rows(key) - before
