@@ -13,7 +13,7 @@ import yaml
 
 import sqlxy
 
-from .engines import ENGINES, target_config
+from .engines import ENGINES, target_config, unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,3 +91,21 @@ def write_videos(store: sqlxy.Store, durations: list[float | None], audio: str =
     videos = videos.set_column(videos.schema.get_field_index("audio_version"), "audio_version",
                                pa.array([f"{audio}{i}" for i in range(len(durations))]))
     store.write("video/raw", store.resolve("video/raw", samples=videos).to_write())
+
+
+# -- Dagster (sqlxy.dagster): `dg` is the dagster module, `sd` sqlxy's integration ----------------
+
+@pytest.fixture
+def dg() -> ModuleType:
+    try:
+        import dagster
+    except ImportError:
+        unavailable("dagster is not installed: pip install 'sqlxy[dagster]'")
+    return dagster
+
+
+@pytest.fixture
+def sd(dg: ModuleType) -> ModuleType:
+    import sqlxy.dagster
+
+    return sqlxy.dagster

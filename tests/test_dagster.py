@@ -24,22 +24,6 @@ from .engines import postgres_dsn, run_native, spark_session, target_config, una
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-@pytest.fixture
-def dg() -> ModuleType:
-    try:
-        import dagster
-    except ImportError:
-        unavailable("dagster is not installed: pip install 'sqlxy[dagster]'")
-    return dagster
-
-
-@pytest.fixture
-def sd(dg: ModuleType) -> ModuleType:
-    import sqlxy.dagster
-
-    return sqlxy.dagster
-
-
 def reference_version(rows: pa.Table, ids: list[str], algorithm: str = "md5", length: int = 32) -> str:
     """The data version by its formula, in Python: H(count | sorted `H(id):…=provenance`)."""
     elements = sorted((":".join(digest(str(r[i]), algorithm, length) for i in ids) + "=" + r["sqlxy_provenance"]

@@ -1,5 +1,5 @@
-"""An attacker's pass over sqlxy.dagster, with real Dagster in process. Tests that fail today mark
-real bugs (each names the file to fix); the others pin what works."""
+"""An attacker's pass over sqlxy.dagster, with real Dagster in process: the bugs it found (each
+test says what is now right) and what it pinned as working."""
 
 from __future__ import annotations
 
@@ -13,25 +13,9 @@ import pytest
 import sqlxy
 
 from .conftest import SEED_VIDEOS, write_features
-from .engines import run_native, unavailable
+from .engines import run_native
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-
-@pytest.fixture
-def dg() -> ModuleType:
-    try:
-        import dagster
-    except ImportError:
-        unavailable("dagster is not installed: pip install 'sqlxy[dagster]'")
-    return dagster
-
-
-@pytest.fixture
-def sd(dg: ModuleType) -> ModuleType:
-    import sqlxy.dagster
-
-    return sqlxy.dagster
 
 
 def _faces(increment: sqlxy.Increment) -> pa.Table:

@@ -140,16 +140,14 @@ def _fill_state(report: dict[str, Any], model: FeatureModel, row: dict[str, Any]
 
 def _stale_or_not(report: dict[str, Any], model: FeatureModel, state: dict[str, Any]) -> None:
     stale = [f.key for f in model.fields if state[f"sqlxy_changed__{f.key}"]]
-    report["stale_fields"] = stale
+    if stale:
+        report["stale_fields"] = stale
     if model.generate and state["sqlxy_expected_children"] != state["sqlxy_current_children"]:
         report["children"] = {"expected": state["sqlxy_expected_children"],
                               "current": state["sqlxy_current_children"]}
     if state["sqlxy_predicate"]:
         report["predicate"] = True
     report["state"] = "stale" if stale or "children" in report or "predicate" in report else "up to date"
-    for name in ("stale_fields",):
-        if not report[name]:
-            report.pop(name)
 
 
 def _root_without_samples(report: dict[str, Any], model: FeatureModel, row: dict[str, Any] | None) -> None:

@@ -8,7 +8,7 @@ from sqlxy.compiler import Query
 from sqlxy.compiler.fingerprint import VERSION, fingerprint
 from sqlxy.dialects import SOURCE
 from sqlxy.errors import SqlxyError
-from sqlxy.store.readonly import read_through
+from sqlxy.store.readonly import source_as_is
 from sqlxy.store.runner import naming
 from sqlxy.store.tables import Tables
 
@@ -29,10 +29,7 @@ def data_version(tables: Tables, key: str, source: bool = False) -> str:
         (rows,) = runner.compiler.statements(key, Query.EXPECTED, SOURCE)
         query = "source data version"
     else:  # the feature's current samples, its table read through a stand-in when missing
-        (rows,) = runner.compiler.statements(key, Query.CURRENT, SOURCE)
-        stand_in = tables.stand_in(key)
-        if stand_in is not None:
-            rows = read_through(rows, {tables.name(key): stand_in}, runner.schema)
+        rows = source_as_is(tables, key, Query.CURRENT)
         query = "data version"
     # what downstream reads: the data versions (a writer may override them); a source's rows are
     # not written yet, and a root with a SQL source cannot override: its provenance is its data version

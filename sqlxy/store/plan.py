@@ -25,7 +25,7 @@ from sqlxy.compiler import IncrementParams, Query, ReadParams, system
 from sqlxy.dialects import SOURCE
 from sqlxy.errors import SqlxyError
 from sqlxy.store import history
-from sqlxy.store.readonly import read_through
+from sqlxy.store.readonly import source_as_is
 from sqlxy.store.runner import naming
 from sqlxy.store.tables import Tables
 
@@ -119,7 +119,7 @@ def _by_version(tables: Tables, key: str, forced: bool) -> str | None:
 def _row_versions(tables: Tables, key: str, current: str) -> list[str | None]:
     """The versions of the feature its current rows were written under, but the current one."""
     column = exp.column(VERSION, quoted=True)
-    source = exp.maybe_parse(_source(tables, key, Query.CURRENT, ReadParams()), dialect=SOURCE)
+    source = exp.maybe_parse(source_as_is(tables, key, Query.CURRENT, ReadParams()), dialect=SOURCE)
     query = exp.select(column).distinct().from_(source.subquery("sqlxy_plan_rows")) \
         .where(exp.NullSafeNEQ(this=column.copy(), expression=exp.Literal.string(current)))
     runner = tables.runner
@@ -160,7 +160,7 @@ def _pending(tables: Tables, key: str, predicate: str | None) -> dict[str, Any]:
     if node.is_root and not node.spec.has_sql_source:
         stale = _count_current(tables, key, predicate) if predicate else None
         return {"new": None, "stale": stale, "orphaned": None, "by_version": stale, "per": None, "stale_fields": []}
-    source = _source(tables, key, Query.RESOLVE, IncrementParams(stale_if=predicate))
+    source = source_as_is(tables, key, Query.RESOLVE, IncrementParams(stale_if=predicate))
     rows = exp.maybe_parse(source, dialect=SOURCE).subquery("sqlxy_plan_rows")
     change, reason = exp.column(CHANGE, quoted=True), exp.column(REASON, quoted=True)
     fields = exp.column(FIELDS, quoted=True)
@@ -182,16 +182,6 @@ def _pending(tables: Tables, key: str, predicate: str | None) -> dict[str, Any]:
 
 def _count_current(tables: Tables, key: str, condition: str) -> int:
     """The current samples of a feature that meet `condition`."""
-    source = _source(tables, key, Query.CURRENT, ReadParams(where=condition))
+    source = source_as_is(tables, key, Query.CURRENT, ReadParams(where=condition))
     with naming(key, "plan"):
         return tables.runner.count(system.row_count(source, tables.runner.adapter.dialect))
-
-
-def _source(tables: Tables, key: str, query: Query, params: IncrementParams | ReadParams) -> str:
-    """A read-only query of the feature in the source dialect, missing or incomplete tables of its
-    lineage read through their stand-ins (as `readonly.as_is`)."""
-    compiler = tables.runner.compiler
-    (source,) = compiler.statements(key, query, SOURCE, params)
-    lineage = [] if query is Query.CURRENT else [dep.upstream for dep in compiler.graph[key].deps]
-    stand_ins = {tables.name(k): select for k in [*lineage, key] if (select := tables.stand_in(k))}
-    return read_through(source, stand_ins, tables.runner.schema) if stand_ins else source

@@ -37,14 +37,18 @@ def as_is(tables: Tables, key: str, query: Query, params: Params | None = None) 
     return tables.runner.native(_read_through(tables, key, query, stand_ins, params))
 
 
-def count_as_is(tables: Tables, key: str, query: Query) -> int:
-    """The rows of a read-only query (see `as_is`)."""
+def source_as_is(tables: Tables, key: str, query: Query, params: Params | None = None) -> str:
+    """`as_is` in the source dialect, for callers that wrap the query in more SQL (counts, hashes)."""
     stand_ins = _stand_ins(tables, key, query)
     if stand_ins:
-        source = _read_through(tables, key, query, stand_ins)
-    else:
-        (source,) = tables.runner.compiler.statements(key, query, SOURCE)
-    return tables.runner.count(system.row_count(source, tables.runner.adapter.dialect))
+        return _read_through(tables, key, query, stand_ins, params)
+    (source,) = tables.runner.compiler.statements(key, query, SOURCE, params)
+    return source
+
+
+def count_as_is(tables: Tables, key: str, query: Query) -> int:
+    """The rows of a read-only query (see `as_is`)."""
+    return tables.runner.count(system.row_count(source_as_is(tables, key, query), tables.runner.adapter.dialect))
 
 
 def _stand_ins(tables: Tables, key: str, query: Query) -> dict[str, exp.Select]:
