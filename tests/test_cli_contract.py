@@ -87,8 +87,8 @@ def test_project_and_target_before_the_command(seed_dir: Path, capsys: pytest.Ca
                   "--target", "other"]):  # after the command wins
         assert main(argv) == 0, capsys.readouterr().err
         assert json.loads(capsys.readouterr().out)[0] == {"feature": "video/raw", "rows": 3, "new": None,
-                                                          "stale": None, "orphaned": None, "waiting_on": [],
-                                                          "layout": "ok", "last_resolve": None}
+                                                          "stale": None, "orphaned": None, "errors": 0,
+                                                          "waiting_on": [], "layout": "ok", "last_resolve": None}
 
 
 def test_readme_example_with_project_before_the_command(seed_dir: Path) -> None:

@@ -78,7 +78,7 @@ def test_stale_if_status_and_push(store: sqlxy.Store) -> None:
     last = status["video/faces"].pop("last_resolve")  # kept where the engine keeps a change log
     assert (last is None) == (not store.adapter.SUPPORTS_TRANSACTIONS), last
     assert status["video/faces"] == {"feature": "video/faces", "rows": 13, "new": 0, "stale": 0, "orphaned": 0,
-                                     "waiting_on": [], "layout": "ok"}
+                                     "errors": 0, "waiting_on": [], "layout": "ok"}
     assert status["video/raw"]["rows"] == 3 and status["video/raw"]["new"] is None
     assert store.push() is False  # every write records the graph it writes under: already there
     history = fetch_native(store, f"SELECT * FROM {table_ref('sqlxy_graph_history', store.config.schema)}")

@@ -44,3 +44,14 @@ def commit_index(table: str) -> Index:
 def pending_table(table: str) -> str:
     """Where a feature's maintained increment is kept, next to its table."""
     return index_name(table, "pending")
+
+
+def errors_table(table: str) -> str:
+    """Where a feature's records of failed samples live, next to its table: `<table>__sqlxy_errors`
+    (a name every engine takes, Spark's too, and no feature's table can have: `names.RESERVED_KEY`),
+    cut to fit MAX_NAME as `index_name` cuts."""
+    name = f"{table}__sqlxy_errors"
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(table.encode()).hexdigest()[:8]
+    return f"{table[:MAX_NAME - len('__sqlxy_errors') - 9]}_{digest}__sqlxy_errors"

@@ -96,7 +96,8 @@ def retire(store: Store, key: str, orphaned: pa.Table, run_id: str | None = None
 
 
 def metadata(increment: Increment, written: int, retired: int) -> Mapping[str, Any]:
-    """The materialization's metadata: the increment's counts, the rows written and retired."""
+    """The materialization's metadata: the increment's counts, the samples records of failure
+    held back (`Store.write_errors`), the rows written and retired."""
     fields = sorted({f for listed in increment.stale.column("sqlxy_stale_fields").to_pylist() for f in listed or ()})
-    return {**increment.counts(), "written": written, "retired": retired,
+    return {**increment.counts(), "held_back": increment.errored.num_rows, "written": written, "retired": retired,
             "stale_fields": ", ".join(fields), "increment": increment.how}

@@ -10,6 +10,10 @@ from sqlxy.spec.model import FIELD_COLUMN_PREFIX, MAX_NAME, table_name
 
 KEY_PART = re.compile(r"[a-z0-9_-]+")
 COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+#: Feature keys whose table name sqlxy keeps for itself: its system tables (`sqlxy_…`) and the
+#: tables next to a feature table (`<table>__sqlxy_…`, e.g. its records of failed samples). In the
+#: key: a leading `sqlxy`, or `sqlxy` after what becomes two underscores (`/`, or two of `-`, `_`).
+RESERVED_KEY = re.compile(r"^sqlxy|(?:/[-_]*|[-_]{2})sqlxy")
 
 
 def check_key(key: Any, what: str = "key") -> str | None:
@@ -20,6 +24,9 @@ def check_key(key: Any, what: str = "key") -> str | None:
     if "__" in key or not all(KEY_PART.fullmatch(p) for p in parts):
         return (f"{what} '{key}' is malformed: slash-separated parts of [a-z0-9_-], "
                 "no empty part and no '__'")
+    if what == "key" and RESERVED_KEY.search(key):
+        return (f"{what} '{key}' is reserved: its table name {table_name(key)} starts with 'sqlxy' or holds "
+                "'__sqlxy', which name sqlxy's own tables")
     made, limit = (table_name(key), MAX_NAME) if what == "key" else \
         (table_name(key), MAX_NAME - FIELD_COLUMN_PREFIX)
     if len(made) > limit:

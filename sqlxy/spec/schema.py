@@ -62,6 +62,7 @@ def names(item: dict[str, Any], at_least: int = 0) -> dict[str, Any]:
 
 
 _KEY = rf"^(?!.*__){KEY_PART.pattern}(?:/{KEY_PART.pattern})*$"
+_FEATURE_KEY = rf"^(?!sqlxy)(?!.*(?:/[-_]*|[-_]{{2}})sqlxy){_KEY[1:]}"  # names.RESERVED_KEY
 _COLUMN = {"type": "string", "pattern": rf"^{COLUMN_NAME.pattern}$", "maxLength": MAX_NAME}
 _USER_COLUMN = {**_COLUMN, "not": {"pattern": f"^{SYSTEM_PREFIX}"}}
 _SQL = "; one SQL expression over the parent's columns (DuckDB SQL), checked at load"
@@ -234,8 +235,9 @@ def feature_schema() -> dict[str, Any]:
                      "properties": {"features": {"type": "array", "items": ref("feature"),
                                                  "description": "The file's features."}},
                      "required": ["features"], "additionalProperties": False},
-        "feature_key": {"type": "string", "pattern": _KEY, "maxLength": MAX_NAME,
-                        "description": "A feature key: slash-separated parts of [a-z0-9_-], no '__'."},
+        "feature_key": {"type": "string", "pattern": _FEATURE_KEY, "maxLength": MAX_NAME,
+                        "description": "A feature key: slash-separated parts of [a-z0-9_-], no '__'; its "
+                                       "table name neither starts with 'sqlxy' nor holds '__sqlxy'."},
         "field_key": {"type": "string", "pattern": _KEY, "maxLength": MAX_NAME - FIELD_COLUMN_PREFIX,
                       "description": "A field key: parts of [a-z0-9_-], no '__'."},
         "lineage": _lineage(),

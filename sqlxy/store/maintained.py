@@ -26,6 +26,7 @@ from sqlxy.compiler import IncrementParams, Query, TouchedParams, state, system
 from sqlxy.compiler.model import TOUCHED_RELATION
 from sqlxy.compiler.names import pending_table
 from sqlxy.store.adapter import serialized
+from sqlxy.store.increment import ERROR, ERRORED
 from sqlxy.store.runner import Runner, naming
 
 #: A full increment of more rows is not kept: keeping it would cost as much as computing it, and a
@@ -68,9 +69,9 @@ def increment_rows(runner: Runner, key: str, params: IncrementParams) -> tuple[p
     if reason:
         return runner.fetch(key, Query.RESOLVE, params), f"full: {reason}"
     reading, kept, reason = _checked(runner, key)
-    outcome = reason or _maintained(runner, key, reading, kept, fetch=True)
+    outcome = reason or _maintained(runner, key, reading, kept, fetch=True, errors=params.errors)
     if isinstance(outcome, str):
-        return _full(runner, key, reading, outcome), f"full: {outcome}"
+        return _full(runner, key, reading, outcome, params), f"full: {outcome}"
     rows, how = outcome
     assert rows is not None
     return rows, how
@@ -153,9 +154,15 @@ def _why_full(runner: Runner, key: str, tables: list[str], reading: Reading,
     return None
 
 
-def _full(runner: Runner, key: str, reading: Reading, how: str) -> pa.Table:
-    with naming(key, Query.RESOLVE):
-        rows = runner.adapter.fetch_arrow(reading.full_sql)
+def _full(runner: Runner, key: str, reading: Reading, how: str, params: IncrementParams) -> pa.Table:
+    """The full increment, kept; where records of failure exist it is read with the rows they
+    hold back flagged, and kept without the flags (they are read again with the kept rows)."""
+    if params.errors:
+        rows = runner.fetch(key, Query.RESOLVE, params)
+        pending = rows.drop_columns([ERRORED, ERROR])
+    else:
+        with naming(key, Query.RESOLVE):
+            rows = pending = runner.adapter.fetch_arrow(reading.full_sql)
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     kept = rows.num_rows <= KEEP_LIMIT
 
@@ -167,7 +174,7 @@ def _full(runner: Runner, key: str, reading: Reading, how: str) -> pa.Table:
         return rows.num_rows if kept else -1
 
     if kept:
-        runner.adapter.stage(STAGED_PENDING, rows)
+        runner.adapter.stage(STAGED_PENDING, pending)
     try:
         _keep(runner, key, reading, f"full: {how}", None, replace)
     finally:
@@ -177,9 +184,10 @@ def _full(runner: Runner, key: str, reading: Reading, how: str) -> pa.Table:
 
 
 def _maintained(runner: Runner, key: str, reading: Reading, kept: dict[str, list[int]],
-                fetch: bool) -> tuple[pa.Table | None, str] | str:
-    """The kept increment brought up to date, and how; with `fetch`, its rows read back. Returns
-    the reason instead when the change is too large to maintain."""
+                fetch: bool, errors: bool = False) -> tuple[pa.Table | None, str] | str:
+    """The kept increment brought up to date, and how; with `fetch`, its rows read back (flagged
+    where records of failure hold them back, `errors`). Returns the reason instead when the
+    change is too large to maintain."""
     table, schema, dialect = runner.compiler.table_name(key), runner.schema, runner.adapter.dialect
     since = [(t, kept[t][0]) for t in _tables(runner, key)]
     changed = runner.count(state.changed_rows(since, schema, dialect))
@@ -199,11 +207,10 @@ def _maintained(runner: Runner, key: str, reading: Reading, kept: dict[str, list
             if touched:
                 runner.adapter.execute(state.retire_touched(table, schema, runner.compiler.model(key).keys, dialect))
                 runner.run(key, Query.KEEP, IncrementParams(maintained=True))
-            pending = state.read_pending(table, schema, dialect)
             if not fetch:
                 kept_rows = exp.select("*").from_(exp.table_(pending_table(table), db=schema, quoted=True))
                 return runner.count(system.row_count(kept_rows, dialect))
-            found.append(runner.adapter.fetch_arrow(pending))
+            found.append(runner.fetch(key, Query.PENDING, IncrementParams(errors=errors)))
             return found[0].num_rows
 
         _keep(runner, key, reading, how, touched, merge)

@@ -143,8 +143,10 @@ class PostgresAdapter:
         if buffer.tell() == 0:
             return schema.empty_table()
         buffer.seek(0)
+        # a block must hold a whole row: 64 MiB blocks read long text values (pyarrow's 1 MiB
+        # default failed on a 3 MB message), and a large result is still read in parallel
         return pacsv.read_csv(
-            buffer, read_options=pacsv.ReadOptions(column_names=schema.names),
+            buffer, read_options=pacsv.ReadOptions(column_names=schema.names, block_size=64 << 20),
             convert_options=pacsv.ConvertOptions(
                 column_types=schema, null_values=[""], strings_can_be_null=True,
                 quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]))

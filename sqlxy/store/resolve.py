@@ -18,16 +18,20 @@ from sqlxy.store.staging import samples_staging
 from sqlxy.store.tables import Tables
 
 
-def resolve(tables: Tables, key: str, samples: Any = None, stale_if: str | None = None) -> Increment:
+def resolve(tables: Tables, key: str, samples: Any = None, stale_if: str | None = None,
+            retry_errors: bool = False) -> Increment:
     runner = tables.runner
     predicate = checked_condition(runner.compiler, key, stale_if, "stale_if") if stale_if is not None else None
     tables.ensure_lineage(key)
+    params = IncrementParams(stale_if=predicate, errors=tables.has_errors(key, extend=True))
     with root_samples(runner, key, samples):
         runner.step("running the increment query")
-        rows, how = maintained.increment_rows(runner, key, IncrementParams(stale_if=predicate))
+        rows, how = maintained.increment_rows(runner, key, params)
         runner.step("running the increment query", rows.num_rows)
-    increment = split_changes(rows, list(runner.compiler.graph[key].compare_keys), how)
-    runner.step("{new:,} new, {stale:,} stale, {orphaned:,} orphaned".format(**increment.counts()))
+    increment = split_changes(rows, list(runner.compiler.graph[key].compare_keys), how, retry_errors)
+    left_out = 0 if retry_errors else increment.errored.num_rows
+    held = f", {left_out:,} held back by errors" if left_out else ""
+    runner.step("{new:,} new, {stale:,} stale, {orphaned:,} orphaned".format(**increment.counts()) + held)
     return increment
 
 

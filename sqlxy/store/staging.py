@@ -77,6 +77,8 @@ def _value_checks(node: FeatureNode, present: set[str]) -> list[Check]:
     return checks + [_finite_check(n) for n, k in node.columns.items() if n in present and k == "float"]
 
 
+#: The longest error message a record keeps (a summary: resolve reads it with every held sample).
+MAX_MESSAGE = 1_000_000
 #: DuckDB type names of values that are not scalars: lists, arrays, structs, maps, unions.
 _NESTED_TYPE = r"^(STRUCT|MAP|UNION)|\]$"
 
@@ -231,6 +233,47 @@ def ids_staging(node: FeatureNode, columns: list[str], relation: str) -> Staging
     typed = [exp.alias_(_try_cast(_col(c), TYPES[node.columns[c]]), c, quoted=True) for c in node.spec.id_columns]
     return Staging(exp.select(*typed).from_(exp.table_(relation, quoted=True)), checks,
                    exp.select(exp.alias_(exp.Literal.number(0), "n"), exp.alias_(exp.null(), "example")))
+
+
+def errors_staging(node: FeatureNode, model: FeatureModel, columns: list[str], relation: str,
+                   message: str | None) -> Staging:
+    """Typed records of failed samples read from `relation` (the rows resolve returned): compare
+    keys, the sample provenance they were tried with, and the message (`sqlxy_error` per row,
+    else `message`)."""
+    present = set(columns)
+    allowed = set(node.columns) | IGNORED_ON_WRITE | set(node.spec.input_versions.values())
+    _check_names(node, columns, allowed | {c.name for c in model.field_columns} | {"sqlxy_error"}, "failed samples")
+    keys = node.compare_keys
+    checks = _id_checks(node, present, keys) + [_type_check(k, node.columns[k]) for k in keys]
+    if "sqlxy_provenance" not in present:
+        raise InputError(f"{node.key}: failed samples lack sqlxy_provenance: pass the rows resolve returned "
+                         "(a record holds for the provenance the sample was tried with)")
+    checks += [_token_check("sqlxy_provenance", required=True), _text_check("sqlxy_provenance")]
+    text: exp.Expression = exp.Literal.string(message) if message is not None else \
+        exp.cast(exp.null(), "VARCHAR", dialect=SOURCE)
+    if "sqlxy_error" in present:  # a row's own message, unless blank
+        given = _text(_col("sqlxy_error"))
+        checks.append(_text_check("sqlxy_error"))
+        blank = exp.or_(given.copy().is_(exp.null()), exp.func("TRIM", given.copy()).eq(exp.Literal.string("")))
+        text = exp.Case().when(blank, text).else_(given.copy())
+    if message is None:
+        checks.append(Check("no error message (give one, or a sqlxy_error column)", text.copy().is_(exp.null()),
+                            exp.func("COALESCE", _text(_col(keys[0])), exp.Literal.string("NULL"))))
+    checks.append(Check(f"an error message longer than {MAX_MESSAGE:,} characters",
+                        exp.func("LENGTH", text.copy()) > MAX_MESSAGE, exp.func("LEFT", text.copy(), 40)))
+    typed = [exp.alias_(_try_cast(_col(k), TYPES[node.columns[k]]), k, quoted=True) for k in keys]
+    typed += [exp.alias_(_text(_col("sqlxy_provenance")), "sqlxy_provenance", quoted=True),
+              exp.alias_(text, "sqlxy_error", quoted=True)]
+    return Staging(exp.select(*typed).from_(exp.table_(relation, quoted=True)), checks,
+                   _duplicates(node, relation, keys))
+
+
+def _text_check(name: str) -> Check:
+    """The column holds text (a number or a list is refused, not turned into text)."""
+    col = _col(name)
+    bad = exp.and_(col.is_(exp.null()).not_(),
+                   exp.RegexpLike(this=exp.Typeof(this=col), expression=exp.Literal.string("^(VARCHAR|ENUM)")).not_())
+    return Check(f"column '{name}' is not text", exp.paren(bad), _text(col))
 
 
 def validation_query(checks: list[Check], relation: str) -> exp.Select:

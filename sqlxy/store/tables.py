@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from sqlxy.compiler import ExtendParams, Query, state, system
 from sqlxy.compiler.model import FeatureModel
+from sqlxy.compiler.names import errors_table
 from sqlxy.store import layout
 from sqlxy.store.adapter import serialized
 from sqlxy.store.runner import Runner
@@ -65,6 +66,21 @@ class Tables:
         for dep in self.runner.compiler.graph[key].deps:
             self.ensure(dep.upstream)
         self.ensure(key)
+
+    def has_errors(self, key: str, extend: bool = False) -> bool:
+        """Whether the feature has a table of records of failed samples (`errors.py`; the first
+        record creates it) with every column its spec now asks (a compare key a spec change added:
+        `extend` adds it, else the table reads as none). Asked each time: another process may
+        have recorded one since."""
+        runner = self.runner
+        existing = runner.adapter.columns(errors_table(self.name(key)), runner.schema)
+        if existing is None:
+            return False
+        missing = tuple(c.name for c in runner.compiler.model(key).error_columns if c.name not in existing)
+        if missing and extend:
+            with serialized(runner.adapter, "tables"):
+                runner.run(key, Query.ERRORS_EXTEND, ExtendParams(missing=missing))
+        return not missing or extend
 
     def rows(self, key: str) -> int:
         """Every row of the feature's table, history and tombstones included."""

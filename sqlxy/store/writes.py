@@ -6,16 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from sqlglot import exp
 
-from sqlxy.compiler import DeleteParams, MaterializeParams, Query, WriteParams
+from sqlxy.compiler import DeleteParams, ErrorParams, MaterializeParams, Query, ReadParams, WriteParams
 from sqlxy.compiler.model import INCREMENT_RELATION, INPUT_RELATION
+from sqlxy.dialects import SOURCE
 from sqlxy.errors import InputError
-from sqlxy.store import history
+from sqlxy.store import errors, history
+from sqlxy.store.adapter import readable_by_delete
 from sqlxy.store.conditions import checked_condition
 from sqlxy.store.inputs import feature_rows
 from sqlxy.store.prepare import RAW_RELATION, check_disjoint, prepare_rows
 from sqlxy.store.staging import empty_parents_staging, write_staging
 from sqlxy.store.tables import Tables
+
+#: A hard delete's samples, staged for their records of failure to go too.
+DELETED_KEYS = "sqlxy_deleted_keys"
 
 
 def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: str | None = None,
@@ -39,12 +45,17 @@ def write(tables: Tables, key: str, rows: Any, partial: bool = False, run_id: st
     rows_in = pa.concat_tables(staged)
     runner.step("staging", rows_in.num_rows)
     tables.ensure_lineage(key)
+    ends_errors = tables.has_errors(key, extend=True)
     runner.adapter.stage(INPUT_RELATION, rows_in)
     try:
-        with runner.recorded("write", key, rows_in.num_rows):
+        # the rows first: without transactions, a write cut short leaves a record whose provenance
+        # is now the current one, which holds nothing back until that provenance is expected again
+        with runner.recorded("write", key, rows_in.num_rows, statements=2 if ends_errors else 1):
             history.record_graph(tables)  # in the write's transaction, where there is one
             runner.step("appending", rows_in.num_rows)
             runner.run(key, Query.INSERT, WriteParams(run_id=run_id, partial=partial, stamped=runner.keeps_change_log))
+            if ends_errors:
+                errors.end(runner, key, run_id)
     finally:
         runner.adapter.unstage(INPUT_RELATION)
     return rows_in.num_rows
@@ -80,11 +91,52 @@ def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
     params = DeleteParams(where=condition, stamped=runner.keeps_change_log)
     # one statement, except where the dialect expands DELETE (Spark: three, not atomic there)
     statements = len(runner.statements(key, query, params))
-    with runner.recorded("hard delete" if hard else "soft delete", key, statements=statements):
-        history.record_graph(tables)  # in the write's transaction, where there is one
-        runner.run(key, query, params)
+    # a hard delete leaves nothing of the samples: their records of failure go too
+    deleted = stage_deleted_keys(tables, key, condition) if hard and tables.has_errors(key, extend=True) else None
+    if deleted is not None:
+        statements += len(runner.statements(key, Query.ERRORS_FORGET, ErrorParams(keys=deleted)))
+    try:
+        with runner.recorded("hard delete" if hard else "soft delete", key, statements=statements):
+            history.record_graph(tables)  # in the write's transaction, where there is one
+            if deleted is not None:  # first: without transactions, a delete cut short is completed by the next
+                errors.forget(tables, key, deleted)
+            runner.run(key, query, params)
+    finally:
+        if deleted is not None:
+            unstage_deleted_keys(tables, deleted)
     after = tables.rows(key)
     return before - after if hard else after - before
+
+
+def stage_deleted_keys(tables: Tables, key: str, condition: str) -> str:
+    """The compare keys none of whose current rows is left by a delete of the rows `condition`
+    matches (a parent keeps its records while one of its children stays), staged for a DELETE
+    of their records of failure to read; returns the name it reads them by (`readable_by_delete`)."""
+    runner = tables.runner
+    (current,) = runner.compiler.statements(key, Query.CURRENT, SOURCE, ReadParams())
+    keys = list(runner.compiler.graph[key].compare_keys)
+    matched = exp.paren(exp.maybe_parse(condition, dialect=SOURCE))
+
+    def keys_where(where: exp.Expression, *extra: exp.Expression) -> exp.Select:
+        rows = exp.maybe_parse(current, dialect=SOURCE).subquery("cur")
+        return exp.select(*(exp.column(k, quoted=True) for k in keys), *extra).distinct().from_(rows).where(where)
+
+    kept = keys_where(exp.not_(exp.func("COALESCE", matched.copy(), exp.false())), exp.alias_(exp.Literal.number(1),
+                                                                                            "sqlxy_listed"))
+    on = exp.and_(*(exp.column(k, "gone", quoted=True).eq(exp.column(k, "kept", quoted=True)) for k in keys))
+    # ClickHouse fills an unmatched side with defaults, not NULL: the flag is coalesced
+    unmatched = exp.func("COALESCE", exp.column("sqlxy_listed", "kept"), exp.Literal.number(0)).eq(0)
+    doomed = exp.select(*(exp.column(k, "gone", quoted=True) for k in keys)) \
+        .from_(keys_where(matched).subquery("gone")).join(kept.subquery("kept"), on=on, join_type="left") \
+        .where(unmatched)
+    runner.adapter.stage_query(DELETED_KEYS, runner.native(doomed.sql(SOURCE)))
+    return readable_by_delete(runner.adapter, DELETED_KEYS, runner.schema)
+
+
+def unstage_deleted_keys(tables: Tables, deleting: str) -> None:
+    """Drop what `stage_deleted_keys` staged (and the copy a DELETE read, where there is one)."""
+    for name in dict.fromkeys([deleting, DELETED_KEYS]):
+        tables.runner.adapter.unstage(name)
 
 
 def retire(tables: Tables, key: str, orphaned: pa.Table, run_id: str | None = None) -> int:
