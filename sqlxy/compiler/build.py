@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from sqlxy.compiler.dep_model import DepModel, data_version_alias, dep_relation
 from sqlxy.compiler.model import (
     SAMPLES_RELATION,
     STATE_TABLE,
     Column,
-    DepModel,
     FeatureModel,
     FieldModel,
     GenerateModel,
-    data_version_alias,
     data_version_column,
-    dep_relation,
     provenance_column,
 )
 from sqlxy.compiler.sqlparts import coalesced, column, digest_expr, hash_expr, samples_relation, table_expr
@@ -141,17 +139,26 @@ def _field_model(node: FeatureNode, field_key: str, config: Config, deps: tuple[
                  versions: Versions) -> FieldModel:
     spec_field = node.spec.field(field_key)
     assert spec_field is not None
-    parts: list[str | exp.Expression] = [fullname((node.key, field_key)),
-                                         versions.code_version(node.key, spec_field.code_version)]
+    code_version = versions.code_version(node.key, spec_field.code_version)
+    return FieldModel(key=field_key, provenance=provenance_column(spec_field.column_suffix),
+                      data_version=data_version_column(spec_field.column_suffix),
+                      expected=field_provenance(node, field_key, code_version, config, deps),
+                      input=node.spec.input_versions[field_key] if node.is_root else None)
+
+
+def field_provenance(node: FeatureNode, field_key: str, code_version: str, config: Config,
+                     deps: tuple[DepModel, ...]) -> exp.Expression:
+    """A field's expected provenance over the joined upstream relation (roots: the samples), with
+    `code_version` as the formula's code version (`+D(F)` included): the model's, or one the field
+    had in a recorded graph (rebase's candidates, which differ from it in that string alone)."""
+    parts: list[str | exp.Expression] = [fullname((node.key, field_key)), code_version]
     input_column = node.spec.input_versions[field_key] if node.is_root else None
     if input_column is not None:
         parts += ["input", column(input_column)]
     index = {d.feature: d.index for d in deps}
     for ref in node.field_parents[field_key]:
         parts += [fullname(ref), coalesced(data_version_alias(index[ref[0]], table_name(ref[1])))]
-    return FieldModel(key=field_key, provenance=provenance_column(spec_field.column_suffix),
-                      data_version=data_version_column(spec_field.column_suffix),
-                      expected=hash_expr(parts, config.hash, config.hash_length), input=input_column)
+    return hash_expr(parts, config.hash, config.hash_length)
 
 
 def _example_column(node: FeatureNode) -> str:

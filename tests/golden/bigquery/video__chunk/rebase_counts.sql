@@ -1,0 +1,369 @@
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template rebase_counts.sql.j2 · dialect bigquery
+WITH upstream_0 AS (
+  SELECT
+    `video_id`,
+    `path`,
+    `duration_s`,
+    `sqlxy_dv_0__audio`,
+    `sqlxy_dv_0__frames`
+  FROM (
+    SELECT
+      `video_id` AS `video_id`,
+      `path` AS `path`,
+      `duration_s` AS `duration_s`,
+      `sqlxy_data_version__audio` AS `sqlxy_dv_0__audio`,
+      `sqlxy_data_version__frames` AS `sqlxy_dv_0__frames`
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM `video__raw`
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS upstream_current
+  ) AS renamed
+), expected_fields AS (
+  SELECT
+    upstream_0.`video_id` AS `video_id`,
+    `path`,
+    `duration_s`,
+    GREATEST(
+      COALESCE(CAST(FLOOR(CAST(CAST(CEIL(duration_s / 10.0) AS INT64) AS FLOAT64)) AS INT64), 0),
+      0
+    ) AS sqlxy_children,
+    TO_HEX(
+      MD5(
+        'video/chunk:audio|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:audio|' || COALESCE(`sqlxy_dv_0__audio`, '')
+      )
+    ) AS `sqlxy_provenance__audio`,
+    TO_HEX(
+      MD5(
+        'video/chunk:frames|__initial__+22a40cbed77782653db7eab874f8736b|video/raw:frames|' || COALESCE(`sqlxy_dv_0__frames`, '')
+      )
+    ) AS `sqlxy_provenance__frames`
+  FROM upstream_0
+  WHERE
+    NOT upstream_0.`video_id` IS NULL
+), expected AS (
+  SELECT
+    *,
+    1 AS sqlxy_present
+  FROM expected_fields
+), current_groups AS (
+  SELECT
+    `video_id`,
+    CASE
+      WHEN MIN(`sqlxy_provenance__audio`) = MAX(`sqlxy_provenance__audio`)
+      THEN MIN(`sqlxy_provenance__audio`)
+      ELSE ''
+    END AS `sqlxy_provenance__audio`,
+    CASE
+      WHEN MIN(`sqlxy_provenance__frames`) = MAX(`sqlxy_provenance__frames`)
+      THEN MIN(`sqlxy_provenance__frames`)
+      ELSE ''
+    END AS `sqlxy_provenance__frames`,
+    SUM(CASE WHEN `video_chunk_id` IS NULL THEN 0 ELSE 1 END) AS sqlxy_children,
+    MAX(CASE WHEN FALSE THEN 1 ELSE 0 END) AS sqlxy_stale_if,
+    1 AS sqlxy_present
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        `sqlxy_commit`
+      FROM (
+        SELECT
+          `video_id`,
+          `video_chunk_id`,
+          `chunk_index`,
+          `start_s`,
+          `path`,
+          `duration_s`,
+          `sqlxy_provenance__audio`,
+          `sqlxy_provenance__frames`,
+          `sqlxy_data_version__audio`,
+          `sqlxy_data_version__frames`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          `sqlxy_commit`,
+          ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM `video__chunk`
+          WHERE
+            NOT `video_chunk_id` IS NULL
+        ) AS stored_samples
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS current_samples
+    UNION ALL
+    SELECT
+      *
+    FROM (
+      SELECT
+        `video_id`,
+        `video_chunk_id`,
+        `chunk_index`,
+        `start_s`,
+        `path`,
+        `duration_s`,
+        `sqlxy_provenance__audio`,
+        `sqlxy_provenance__frames`,
+        `sqlxy_data_version__audio`,
+        `sqlxy_data_version__frames`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        `sqlxy_commit`
+      FROM (
+        SELECT
+          `video_id`,
+          `video_chunk_id`,
+          `chunk_index`,
+          `start_s`,
+          `path`,
+          `duration_s`,
+          `sqlxy_provenance__audio`,
+          `sqlxy_provenance__frames`,
+          `sqlxy_data_version__audio`,
+          `sqlxy_data_version__frames`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          `sqlxy_commit`,
+          ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM `video__chunk`
+          WHERE
+            `video_chunk_id` IS NULL
+        ) AS stored_markers
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS current_markers
+  ) AS current_rows
+  GROUP BY
+    `video_id`
+), compared AS (
+  SELECT
+    e.*,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    COALESCE(c.sqlxy_children, 0) AS sqlxy_current_children,
+    CASE
+      WHEN e.`sqlxy_provenance__audio` IS DISTINCT FROM c.`sqlxy_provenance__audio`
+      THEN 1
+      ELSE 0
+    END AS `sqlxy_changed__audio`,
+    0 AS `sqlxy_fits__audio`,
+    CASE
+      WHEN e.`sqlxy_provenance__frames` IS DISTINCT FROM c.`sqlxy_provenance__frames`
+      THEN 1
+      ELSE 0
+    END AS `sqlxy_changed__frames`,
+    0 AS `sqlxy_fits__frames`
+  FROM expected AS e
+  LEFT JOIN current_groups AS c
+    ON e.`video_id` = c.`video_id`
+), verdicts AS (
+  SELECT
+    `video_id`,
+    `sqlxy_provenance__audio`,
+    `sqlxy_provenance__frames`,
+    CASE
+      WHEN sqlxy_in_current = 0
+      THEN 'new'
+      WHEN sqlxy_children <> sqlxy_current_children
+      THEN 'children'
+      WHEN `sqlxy_changed__audio` = 1 OR `sqlxy_changed__frames` = 1
+      THEN CASE
+        WHEN (
+          `sqlxy_changed__audio` = 0 OR `sqlxy_fits__audio` = 1
+        )
+        AND (
+          `sqlxy_changed__frames` = 0 OR `sqlxy_fits__frames` = 1
+        )
+        THEN 'rebased'
+        ELSE 'data_changed'
+      END
+      WHEN `sqlxy_changed__audio` = 1 OR `sqlxy_changed__frames` = 1
+      THEN 'not_selected'
+      ELSE 'settled'
+    END AS sqlxy_rebase
+  FROM compared
+)
+SELECT
+  COUNT(CASE WHEN sqlxy_rebase = 'rebased' THEN 1 END) AS `rebased`,
+  COUNT(CASE WHEN sqlxy_rebase = 'data_changed' THEN 1 END) AS `data_changed`,
+  COUNT(CASE WHEN sqlxy_rebase = 'children' THEN 1 END) AS `children`,
+  COUNT(CASE WHEN sqlxy_rebase = 'new' THEN 1 END) AS `new`,
+  COUNT(CASE WHEN sqlxy_rebase = 'not_selected' THEN 1 END) AS `not_selected`,
+  (
+    SELECT
+      COUNT(*)
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `video_id`,
+          `video_chunk_id`,
+          `chunk_index`,
+          `start_s`,
+          `path`,
+          `duration_s`,
+          `sqlxy_provenance__audio`,
+          `sqlxy_provenance__frames`,
+          `sqlxy_data_version__audio`,
+          `sqlxy_data_version__frames`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          `sqlxy_commit`
+        FROM (
+          SELECT
+            `video_id`,
+            `video_chunk_id`,
+            `chunk_index`,
+            `start_s`,
+            `path`,
+            `duration_s`,
+            `sqlxy_provenance__audio`,
+            `sqlxy_provenance__frames`,
+            `sqlxy_data_version__audio`,
+            `sqlxy_data_version__frames`,
+            `sqlxy_provenance`,
+            `sqlxy_data_version`,
+            `sqlxy_feature_version`,
+            `sqlxy_project_version`,
+            `sqlxy_created_at`,
+            `sqlxy_updated_at`,
+            `sqlxy_deleted_at`,
+            `sqlxy_run_id`,
+            `sqlxy_commit`,
+            ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+          FROM (
+            SELECT
+              *
+            FROM `video__chunk`
+            WHERE
+              NOT `video_chunk_id` IS NULL
+          ) AS stored_samples
+        ) AS ranked
+        WHERE
+          sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+      ) AS current_samples
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          `video_id`,
+          `video_chunk_id`,
+          `chunk_index`,
+          `start_s`,
+          `path`,
+          `duration_s`,
+          `sqlxy_provenance__audio`,
+          `sqlxy_provenance__frames`,
+          `sqlxy_data_version__audio`,
+          `sqlxy_data_version__frames`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          `sqlxy_commit`
+        FROM (
+          SELECT
+            `video_id`,
+            `video_chunk_id`,
+            `chunk_index`,
+            `start_s`,
+            `path`,
+            `duration_s`,
+            `sqlxy_provenance__audio`,
+            `sqlxy_provenance__frames`,
+            `sqlxy_data_version__audio`,
+            `sqlxy_data_version__frames`,
+            `sqlxy_provenance`,
+            `sqlxy_data_version`,
+            `sqlxy_feature_version`,
+            `sqlxy_project_version`,
+            `sqlxy_created_at`,
+            `sqlxy_updated_at`,
+            `sqlxy_deleted_at`,
+            `sqlxy_run_id`,
+            `sqlxy_commit`,
+            ROW_NUMBER() OVER (PARTITION BY `video_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+          FROM (
+            SELECT
+              *
+            FROM `video__chunk`
+            WHERE
+              `video_chunk_id` IS NULL
+          ) AS stored_markers
+        ) AS ranked
+        WHERE
+          sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+      ) AS current_markers
+    ) AS cur
+    WHERE
+      cur.`video_id` IN (
+        SELECT
+          `video_id`
+        FROM verdicts
+        WHERE
+          sqlxy_rebase = 'rebased'
+      )
+  ) AS `rows`
+FROM verdicts

@@ -1,0 +1,227 @@
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template rebase.sql.j2 · dialect duckdb
+INSERT INTO "video__faces" (
+  "video_chunk_id",
+  "num_faces",
+  "video_id",
+  "sqlxy_provenance__faces",
+  "sqlxy_data_version__faces",
+  "sqlxy_provenance",
+  "sqlxy_data_version",
+  "sqlxy_feature_version",
+  "sqlxy_project_version",
+  "sqlxy_created_at",
+  "sqlxy_updated_at",
+  "sqlxy_deleted_at",
+  "sqlxy_run_id",
+  "sqlxy_commit"
+)
+WITH upstream_0 AS (
+  SELECT
+    "video_chunk_id",
+    "video_id",
+    "sqlxy_dv_0__frames"
+  FROM (
+    SELECT
+      "video_id" AS "video_id",
+      "video_chunk_id" AS "video_chunk_id",
+      "chunk_index" AS "chunk_index",
+      "start_s" AS "start_s",
+      "path" AS "path",
+      "duration_s" AS "duration_s",
+      "sqlxy_data_version__frames" AS "sqlxy_dv_0__frames"
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM "video__chunk"
+          WHERE
+            NOT "video_chunk_id" IS NULL
+        ) AS stored_samples
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    ) AS upstream_current
+  ) AS renamed
+), expected_fields AS (
+  SELECT
+    upstream_0."video_chunk_id" AS "video_chunk_id",
+    "video_id",
+    MD5(
+      'video/faces:faces|__initial__|video/chunk:frames|' || COALESCE("sqlxy_dv_0__frames", '')
+    ) AS "sqlxy_provenance__faces"
+  FROM upstream_0
+  WHERE
+    NOT upstream_0."video_chunk_id" IS NULL
+), expected AS (
+  SELECT
+    *,
+    1 AS sqlxy_present
+  FROM expected_fields
+), current_groups AS (
+  SELECT
+    "video_chunk_id",
+    "sqlxy_provenance__faces",
+    CASE WHEN FALSE THEN 1 ELSE 0 END AS sqlxy_stale_if,
+    1 AS sqlxy_present
+  FROM (
+    SELECT
+      "video_chunk_id",
+      "num_faces",
+      "video_id",
+      "sqlxy_provenance__faces",
+      "sqlxy_data_version__faces",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit"
+    FROM (
+      SELECT
+        "video_chunk_id",
+        "num_faces",
+        "video_id",
+        "sqlxy_provenance__faces",
+        "sqlxy_data_version__faces",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit",
+        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+      FROM "video__faces"
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS current_rows
+), compared AS (
+  SELECT
+    e.*,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    CASE
+      WHEN e."sqlxy_provenance__faces" IS DISTINCT FROM c."sqlxy_provenance__faces"
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__faces",
+    0 AS "sqlxy_fits__faces"
+  FROM expected AS e
+  LEFT JOIN current_groups AS c
+    ON e."video_chunk_id" = c."video_chunk_id"
+), verdicts AS (
+  SELECT
+    "video_chunk_id",
+    "sqlxy_provenance__faces",
+    CASE
+      WHEN sqlxy_in_current = 0
+      THEN 'new'
+      WHEN "sqlxy_changed__faces" = 1
+      THEN CASE
+        WHEN (
+          "sqlxy_changed__faces" = 0 OR "sqlxy_fits__faces" = 1
+        )
+        THEN 'rebased'
+        ELSE 'data_changed'
+      END
+      WHEN "sqlxy_changed__faces" = 1
+      THEN 'not_selected'
+      ELSE 'settled'
+    END AS sqlxy_rebase
+  FROM compared
+)
+SELECT
+  "video_chunk_id",
+  "num_faces",
+  "video_id",
+  "sqlxy_provenance__faces",
+  "sqlxy_data_version__faces",
+  MD5("sqlxy_provenance__faces"),
+  "sqlxy_data_version",
+  'e8bb43074f7d6aba2c8cea036b2676c7',
+  '607c6d8e90afa22c18affd77eda35235',
+  "sqlxy_created_at",
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      sqlxy_previous_updated_at + INTERVAL '1' MICROSECOND,
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  CAST(NULL AS TIMESTAMP),
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__faces'
+  )
+FROM (
+  SELECT
+    cur."video_chunk_id",
+    cur."num_faces",
+    cur."video_id",
+    rebased."sqlxy_provenance__faces" AS "sqlxy_provenance__faces",
+    cur."sqlxy_data_version__faces",
+    cur."sqlxy_data_version",
+    cur."sqlxy_created_at",
+    cur."sqlxy_updated_at" AS sqlxy_previous_updated_at
+  FROM (
+    SELECT
+      "video_chunk_id",
+      "num_faces",
+      "video_id",
+      "sqlxy_provenance__faces",
+      "sqlxy_data_version__faces",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit"
+    FROM (
+      SELECT
+        "video_chunk_id",
+        "num_faces",
+        "video_id",
+        "sqlxy_provenance__faces",
+        "sqlxy_data_version__faces",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit",
+        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+      FROM "video__faces"
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS cur
+  INNER JOIN (
+    SELECT
+      *
+    FROM verdicts
+    WHERE
+      sqlxy_rebase = 'rebased'
+  ) AS rebased
+    ON cur."video_chunk_id" = rebased."video_chunk_id"
+) AS rebased_rows

@@ -1,0 +1,217 @@
+-- sqlxy video/raw · feature version 59c639645b227cf3364d36996d947590 · template rebase.sql.j2 · dialect snowflake
+INSERT INTO "video__raw" (
+  "video_id",
+  "path",
+  "duration_s",
+  "sqlxy_provenance__audio",
+  "sqlxy_provenance__frames",
+  "sqlxy_data_version__audio",
+  "sqlxy_data_version__frames",
+  "sqlxy_provenance",
+  "sqlxy_data_version",
+  "sqlxy_feature_version",
+  "sqlxy_project_version",
+  "sqlxy_created_at",
+  "sqlxy_updated_at",
+  "sqlxy_deleted_at",
+  "sqlxy_run_id",
+  "sqlxy_commit"
+)
+WITH expected_fields AS (
+  SELECT
+    "video_id",
+    "path",
+    "duration_s",
+    MD5('video/raw:audio|1|input|' || "audio_version") AS "sqlxy_provenance__audio",
+    MD5('video/raw:frames|1|input|' || "frames_version") AS "sqlxy_provenance__frames"
+  FROM "sqlxy_samples" AS samples
+), expected AS (
+  SELECT
+    *,
+    1 AS sqlxy_present
+  FROM expected_fields
+), current_groups AS (
+  SELECT
+    "video_id",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    CASE WHEN FALSE THEN 1 ELSE 0 END AS sqlxy_stale_if,
+    1 AS sqlxy_present
+  FROM (
+    SELECT
+      "video_id",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit"
+    FROM (
+      SELECT
+        "video_id",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit",
+        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+      FROM "video__raw"
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS current_rows
+), compared AS (
+  SELECT
+    e.*,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    CASE
+      WHEN e."sqlxy_provenance__audio" IS DISTINCT FROM c."sqlxy_provenance__audio"
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__audio",
+    0 AS "sqlxy_fits__audio",
+    CASE
+      WHEN e."sqlxy_provenance__frames" IS DISTINCT FROM c."sqlxy_provenance__frames"
+      THEN 1
+      ELSE 0
+    END AS "sqlxy_changed__frames",
+    0 AS "sqlxy_fits__frames"
+  FROM expected AS e
+  LEFT JOIN current_groups AS c
+    ON e."video_id" = c."video_id"
+), verdicts AS (
+  SELECT
+    "video_id",
+    "sqlxy_provenance__audio",
+    "sqlxy_provenance__frames",
+    CASE
+      WHEN sqlxy_in_current = 0
+      THEN 'new'
+      WHEN "sqlxy_changed__audio" = 1 OR "sqlxy_changed__frames" = 1
+      THEN CASE
+        WHEN (
+          "sqlxy_changed__audio" = 0 OR "sqlxy_fits__audio" = 1
+        )
+        AND (
+          "sqlxy_changed__frames" = 0 OR "sqlxy_fits__frames" = 1
+        )
+        THEN 'rebased'
+        ELSE 'data_changed'
+      END
+      WHEN "sqlxy_changed__audio" = 1 OR "sqlxy_changed__frames" = 1
+      THEN 'not_selected'
+      ELSE 'settled'
+    END AS sqlxy_rebase
+  FROM compared
+)
+SELECT
+  "video_id",
+  "path",
+  "duration_s",
+  "sqlxy_provenance__audio",
+  "sqlxy_provenance__frames",
+  "sqlxy_data_version__audio",
+  "sqlxy_data_version__frames",
+  MD5("sqlxy_provenance__audio" || '|' || "sqlxy_provenance__frames"),
+  "sqlxy_data_version",
+  '59c639645b227cf3364d36996d947590',
+  '607c6d8e90afa22c18affd77eda35235',
+  "sqlxy_created_at",
+  GREATEST_IGNORE_NULLS(
+    CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ),
+    COALESCE(
+      sqlxy_previous_updated_at + INTERVAL '1 MICROSECOND',
+      CAST(CONVERT_TIMEZONE('UTC', NOW()) AS TIMESTAMPNTZ)
+    )
+  ),
+  CAST(NULL AS TIMESTAMPNTZ),
+  CAST(NULL AS VARCHAR),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__raw'
+  )
+FROM (
+  SELECT
+    cur."video_id",
+    cur."path",
+    cur."duration_s",
+    rebased."sqlxy_provenance__audio" AS "sqlxy_provenance__audio",
+    cur."sqlxy_data_version__audio",
+    rebased."sqlxy_provenance__frames" AS "sqlxy_provenance__frames",
+    cur."sqlxy_data_version__frames",
+    cur."sqlxy_data_version",
+    cur."sqlxy_created_at",
+    cur."sqlxy_updated_at" AS sqlxy_previous_updated_at
+  FROM (
+    SELECT
+      "video_id",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit"
+    FROM (
+      SELECT
+        "video_id",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit",
+        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
+      FROM "video__raw"
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS cur
+  INNER JOIN (
+    SELECT
+      *
+    FROM verdicts
+    WHERE
+      sqlxy_rebase = 'rebased'
+  ) AS rebased
+    ON cur."video_id" = rebased."video_id"
+) AS rebased_rows

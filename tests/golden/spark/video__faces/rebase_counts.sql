@@ -1,0 +1,184 @@
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template rebase_counts.sql.j2 · dialect spark
+WITH upstream_0 AS (
+  SELECT
+    `video_chunk_id`,
+    `video_id`,
+    `sqlxy_dv_0__frames`
+  FROM (
+    SELECT
+      `video_id` AS `video_id`,
+      `video_chunk_id` AS `video_chunk_id`,
+      `chunk_index` AS `chunk_index`,
+      `start_s` AS `start_s`,
+      `path` AS `path`,
+      `duration_s` AS `duration_s`,
+      `sqlxy_data_version__frames` AS `sqlxy_dv_0__frames`
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM (
+          SELECT
+            *
+          FROM `video__chunk`
+          WHERE
+            NOT `video_chunk_id` IS NULL
+        ) AS stored_samples
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS upstream_current
+  ) AS renamed
+), expected_fields AS (
+  SELECT
+    upstream_0.`video_chunk_id` AS `video_chunk_id`,
+    `video_id`,
+    MD5(
+      'video/faces:faces|__initial__|video/chunk:frames|' || COALESCE(`sqlxy_dv_0__frames`, '')
+    ) AS `sqlxy_provenance__faces`
+  FROM upstream_0
+  WHERE
+    NOT upstream_0.`video_chunk_id` IS NULL
+), expected AS (
+  SELECT
+    *,
+    1 AS sqlxy_present
+  FROM expected_fields
+), current_groups AS (
+  SELECT
+    `video_chunk_id`,
+    `sqlxy_provenance__faces`,
+    CASE WHEN FALSE THEN 1 ELSE 0 END AS sqlxy_stale_if,
+    1 AS sqlxy_present
+  FROM (
+    SELECT
+      `video_chunk_id`,
+      `num_faces`,
+      `video_id`,
+      `sqlxy_provenance__faces`,
+      `sqlxy_data_version__faces`,
+      `sqlxy_provenance`,
+      `sqlxy_data_version`,
+      `sqlxy_feature_version`,
+      `sqlxy_project_version`,
+      `sqlxy_created_at`,
+      `sqlxy_updated_at`,
+      `sqlxy_deleted_at`,
+      `sqlxy_run_id`,
+      `sqlxy_commit`
+    FROM (
+      SELECT
+        `video_chunk_id`,
+        `num_faces`,
+        `video_id`,
+        `sqlxy_provenance__faces`,
+        `sqlxy_data_version__faces`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        `sqlxy_commit`,
+        ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+      FROM `video__faces`
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+  ) AS current_rows
+), compared AS (
+  SELECT
+    e.*,
+    COALESCE(c.sqlxy_present, 0) AS sqlxy_in_current,
+    CASE
+      WHEN e.`sqlxy_provenance__faces` IS DISTINCT FROM c.`sqlxy_provenance__faces`
+      THEN 1
+      ELSE 0
+    END AS `sqlxy_changed__faces`,
+    0 AS `sqlxy_fits__faces`
+  FROM expected AS e
+  LEFT JOIN current_groups AS c
+    ON e.`video_chunk_id` = c.`video_chunk_id`
+), verdicts AS (
+  SELECT
+    `video_chunk_id`,
+    `sqlxy_provenance__faces`,
+    CASE
+      WHEN sqlxy_in_current = 0
+      THEN 'new'
+      WHEN `sqlxy_changed__faces` = 1
+      THEN CASE
+        WHEN (
+          `sqlxy_changed__faces` = 0 OR `sqlxy_fits__faces` = 1
+        )
+        THEN 'rebased'
+        ELSE 'data_changed'
+      END
+      WHEN `sqlxy_changed__faces` = 1
+      THEN 'not_selected'
+      ELSE 'settled'
+    END AS sqlxy_rebase
+  FROM compared
+)
+SELECT
+  COUNT(CASE WHEN sqlxy_rebase = 'rebased' THEN 1 END) AS `rebased`,
+  COUNT(CASE WHEN sqlxy_rebase = 'data_changed' THEN 1 END) AS `data_changed`,
+  COUNT(CASE WHEN sqlxy_rebase = 'children' THEN 1 END) AS `children`,
+  COUNT(CASE WHEN sqlxy_rebase = 'new' THEN 1 END) AS `new`,
+  COUNT(CASE WHEN sqlxy_rebase = 'not_selected' THEN 1 END) AS `not_selected`,
+  (
+    SELECT
+      COUNT(*)
+    FROM (
+      SELECT
+        `video_chunk_id`,
+        `num_faces`,
+        `video_id`,
+        `sqlxy_provenance__faces`,
+        `sqlxy_data_version__faces`,
+        `sqlxy_provenance`,
+        `sqlxy_data_version`,
+        `sqlxy_feature_version`,
+        `sqlxy_project_version`,
+        `sqlxy_created_at`,
+        `sqlxy_updated_at`,
+        `sqlxy_deleted_at`,
+        `sqlxy_run_id`,
+        `sqlxy_commit`
+      FROM (
+        SELECT
+          `video_chunk_id`,
+          `num_faces`,
+          `video_id`,
+          `sqlxy_provenance__faces`,
+          `sqlxy_data_version__faces`,
+          `sqlxy_provenance`,
+          `sqlxy_data_version`,
+          `sqlxy_feature_version`,
+          `sqlxy_project_version`,
+          `sqlxy_created_at`,
+          `sqlxy_updated_at`,
+          `sqlxy_deleted_at`,
+          `sqlxy_run_id`,
+          `sqlxy_commit`,
+          ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+        FROM `video__faces`
+      ) AS ranked
+      WHERE
+        sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+    ) AS cur
+    WHERE
+      cur.`video_chunk_id` IN (
+        SELECT
+          `video_chunk_id`
+        FROM verdicts
+        WHERE
+          sqlxy_rebase = 'rebased'
+      )
+  ) AS `rows`
+FROM verdicts
