@@ -67,6 +67,14 @@ class Adapter(Protocol):
     def close(self) -> None: ...
 
 
+def readable_by_delete(adapter: Adapter, staged: str, schema: str | None) -> str:
+    """The name a DELETE of a table in `schema` reads the staged relation `staged` by: itself, or
+    a copy the adapter makes (ClickHouse: a DELETE runs outside the session, see its
+    `copy_for_delete`), which `unstage` drops."""
+    copy = getattr(adapter, "copy_for_delete", None)
+    return staged if copy is None else str(copy(staged, schema))
+
+
 def serialized(adapter: Adapter, name: str) -> AbstractContextManager[None]:
     """The adapter's `serialized(name)`, or nothing where the engine has none (DuckDB's file admits
     one writing process; ClickHouse and Spark keep no state that a race could duplicate)."""

@@ -15,6 +15,7 @@ run it while nothing writes.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ class ClickHouseAdapter:
     def __init__(self, query: Any, close: Any = None) -> None:
         self._query, self._close = query, close
         self._scratch = Path(tempfile.mkdtemp(prefix="sqlxy-ch-"))
+        self._for_delete: dict[str, str] = {}  # copies for a DELETE: name → qualified table
         for name, value in SESSION_SETTINGS.items():
             self.execute(f"SET {name} = {value}")
 
@@ -127,8 +129,21 @@ class ClickHouseAdapter:
         self.unstage(name)
         self.execute(f'CREATE TEMPORARY TABLE "{name}" ENGINE = Memory AS {sql}')
 
+    def copy_for_delete(self, staged: str, schema: str | None) -> str:
+        """A copy of the staged relation for a DELETE of a table in `schema` to read: a Memory table
+        of that database. A DELETE is a mutation, run outside the session: it cannot see the
+        session's temporary tables (it fails, and the failed mutation blocks every later one of
+        the table until killed), and it reads a bare name in the deleted table's database. The
+        name is this adapter's own, so two clients of one server never share it."""
+        unique = f"{staged}_{uuid.uuid4().hex[:12]}"
+        self._for_delete[unique] = f'"{schema}"."{unique}"' if schema else f'"{unique}"'
+        self.execute(f'CREATE TABLE {self._for_delete[unique]} ENGINE = Memory AS SELECT * FROM "{staged}"')
+        return unique
+
     def unstage(self, name: str) -> None:
-        self.execute(f'DROP TEMPORARY TABLE IF EXISTS "{name}"')
+        """Drops a temporary table, or a `copy_for_delete` table in its database."""
+        table = self._for_delete.pop(name, None) or f'"{name}"'
+        self.execute(f"DROP TABLE IF EXISTS {table}")
 
     def columns(self, table: str, schema: str | None) -> list[str] | None:
         found = self.fetch_arrow(f"SELECT name FROM system.columns WHERE {self._where(table, schema)} "

@@ -14,7 +14,7 @@ from sqlxy.store.adapter import Adapter
 from sqlxy.store.commits import Commit, recorded
 
 #: Writes that remove or rewrite rows: no kept increment outlives them (a new generation).
-RESETS = frozenset({"hard delete", "compact", "migrate"})
+RESETS = frozenset({"hard delete", "cascade hard delete", "compact", "migrate"})
 
 #: Told each step of resolve, write and materialize as it starts: its label, and the rows it works
 #: on when known; the same label again gives a step's rows once counted (`Store.progress`).
@@ -70,21 +70,25 @@ class Runner:
         return int(self.adapter.fetch_arrow(sql).column(0)[0].as_py())  # PostgreSQL's SUM is numeric
 
     def recorded(self, operation: str, key: str | None, rows: int | None = None,
-                 statements: int = 1) -> AbstractContextManager[Commit]:
+                 statements: int = 1, also: tuple[str, ...] = ()) -> AbstractContextManager[Commit]:
         """One write of `statements` statements, in one transaction where the engine has them (else
-        not atomic when several), recorded in `commits` (what landed, if cut short)."""
+        not atomic when several), recorded in `commits` (what landed, if cut short); `also`: the
+        other features it writes (a cascading delete), each with its own bookkeeping."""
         commit = Commit(operation, key, rows)
         self.commits.append(commit)
         if key is None or not self.keeps_change_log:
             return recorded(self.adapter, commit, statements)
-        return self._logged(commit, key, statements)
+        return self._logged(commit, (key, *also), statements)
 
     @contextmanager
-    def _logged(self, commit: Commit, key: str, statements: int) -> Iterator[Commit]:
-        with recorded(self.adapter, commit, statements, *self._change_log(commit.operation, key)):
+    def _logged(self, commit: Commit, keys: tuple[str, ...], statements: int) -> Iterator[Commit]:
+        # the state rows are locked in one order (PostgreSQL), so two writes of several never deadlock
+        logs = [self._change_log(commit.operation, key) for key in sorted(keys, key=self.compiler.table_name)]
+        opening, closing = [s for log in logs for s in log[0]], [s for log in logs for s in log[1]]
+        with recorded(self.adapter, commit, statements, opening, closing):
             yield commit
         after_commit = getattr(self.adapter, "after_commit", None)  # engines with a table layout
-        if after_commit is not None:
+        for key in keys if after_commit is not None else ():
             after_commit(self.compiler.table_name(key), self.schema, commit.rows)
 
     def _change_log(self, operation: str, key: str) -> tuple[list[str], list[str]]:

@@ -115,8 +115,18 @@ class SparkAdapter:
         frame.coalesce(max(1, -(-rows.num_rows // ROWS_PER_FILE))).createOrReplaceTempView(name)
 
     def stage_query(self, name: str, sql: str) -> None:
+        """The rows of `sql` as they are now. Not a `CACHE TABLE` view, which keeps its plan: Spark
+        recomputes it once a later statement overwrites a table it reads, and a view over staged
+        views re-plans them whole (a cascading delete's chain of key sets grew exponentially, and
+        broke once one was dropped). `localCheckpoint` computes the rows and cuts the plan."""
+        from pyspark.errors import PySparkException
+
         self.unstage(name)
-        self.execute(f"CACHE TABLE `{name}` AS {sql}")  # eager: later statements change the sources
+        try:
+            frame = self._sql(sql).localCheckpoint()  # eager
+        except PySparkException as exc:
+            raise SqlxyError(f"Spark failed a query: {str(exc).strip().splitlines()[0][:400]}") from exc
+        frame.createOrReplaceTempView(f"`{name}`")  # quoted: a name such as `<table>:doomed`
 
     def unstage(self, name: str) -> None:
         self.execute(f"UNCACHE TABLE IF EXISTS `{name}`")

@@ -1,0 +1,94 @@
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template cascade_delete.sql.j2 · dialect databricks
+INSERT INTO `video__faces` (
+  `video_chunk_id`,
+  `num_faces`,
+  `video_id`,
+  `sqlxy_provenance__faces`,
+  `sqlxy_data_version__faces`,
+  `sqlxy_provenance`,
+  `sqlxy_data_version`,
+  `sqlxy_feature_version`,
+  `sqlxy_project_version`,
+  `sqlxy_created_at`,
+  `sqlxy_updated_at`,
+  `sqlxy_deleted_at`,
+  `sqlxy_run_id`,
+  `sqlxy_commit`
+)
+SELECT
+  cur.`video_chunk_id`,
+  cur.`num_faces`,
+  cur.`video_id`,
+  cur.`sqlxy_provenance__faces`,
+  cur.`sqlxy_data_version__faces`,
+  cur.`sqlxy_provenance`,
+  cur.`sqlxy_data_version`,
+  cur.`sqlxy_feature_version`,
+  cur.`sqlxy_project_version`,
+  cur.`sqlxy_created_at`,
+  GREATEST(
+    CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+    COALESCE(
+      cur.`sqlxy_updated_at` + INTERVAL '1' MICROSECOND,
+      CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
+    )
+  ),
+  GREATEST(
+    CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ),
+    COALESCE(
+      cur.`sqlxy_updated_at` + INTERVAL '1' MICROSECOND,
+      CAST(TO_UTC_TIMESTAMP(NOW(), CURRENT_TIMEZONE()) AS TIMESTAMP_NTZ)
+    )
+  ),
+  CAST(NULL AS STRING),
+  (
+    SELECT
+      MAX(`seq`)
+    FROM `sqlxy_state`
+    WHERE
+      `feature_table` = 'video__faces'
+  )
+FROM (
+  SELECT
+    `video_chunk_id`,
+    `num_faces`,
+    `video_id`,
+    `sqlxy_provenance__faces`,
+    `sqlxy_data_version__faces`,
+    `sqlxy_provenance`,
+    `sqlxy_data_version`,
+    `sqlxy_feature_version`,
+    `sqlxy_project_version`,
+    `sqlxy_created_at`,
+    `sqlxy_updated_at`,
+    `sqlxy_deleted_at`,
+    `sqlxy_run_id`,
+    `sqlxy_commit`
+  FROM (
+    SELECT
+      `video_chunk_id`,
+      `num_faces`,
+      `video_id`,
+      `sqlxy_provenance__faces`,
+      `sqlxy_data_version__faces`,
+      `sqlxy_provenance`,
+      `sqlxy_data_version`,
+      `sqlxy_feature_version`,
+      `sqlxy_project_version`,
+      `sqlxy_created_at`,
+      `sqlxy_updated_at`,
+      `sqlxy_deleted_at`,
+      `sqlxy_run_id`,
+      `sqlxy_commit`,
+      ROW_NUMBER() OVER (PARTITION BY `video_chunk_id` ORDER BY `sqlxy_updated_at` DESC) AS sqlxy_rank
+    FROM `video__faces`
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND `sqlxy_deleted_at` IS NULL
+) AS cur
+WHERE
+  cur.`video_chunk_id` IN (
+    SELECT
+      `video_chunk_id`
+    FROM `video__faces:doomed`
+  )

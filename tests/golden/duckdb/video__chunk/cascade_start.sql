@@ -1,0 +1,122 @@
+-- sqlxy video/chunk · feature version 544fb61e803c76df7033c72bdecfe528 · template cascade_start.sql.j2 · dialect duckdb
+SELECT
+  "video_chunk_id",
+  "video_id",
+  CASE WHEN "video_chunk_id" IS NULL THEN 0 ELSE 1 END AS sqlxy_counted
+FROM (
+  SELECT
+    *
+  FROM (
+    SELECT
+      "video_id",
+      "video_chunk_id",
+      "chunk_index",
+      "start_s",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit"
+    FROM (
+      SELECT
+        "video_id",
+        "video_chunk_id",
+        "chunk_index",
+        "start_s",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit",
+        ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+      FROM (
+        SELECT
+          *
+        FROM "video__chunk"
+        WHERE
+          NOT "video_chunk_id" IS NULL
+      ) AS stored_samples
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS current_samples
+  UNION ALL
+  SELECT
+    *
+  FROM (
+    SELECT
+      "video_id",
+      "video_chunk_id",
+      "chunk_index",
+      "start_s",
+      "path",
+      "duration_s",
+      "sqlxy_provenance__audio",
+      "sqlxy_provenance__frames",
+      "sqlxy_data_version__audio",
+      "sqlxy_data_version__frames",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit"
+    FROM (
+      SELECT
+        "video_id",
+        "video_chunk_id",
+        "chunk_index",
+        "start_s",
+        "path",
+        "duration_s",
+        "sqlxy_provenance__audio",
+        "sqlxy_provenance__frames",
+        "sqlxy_data_version__audio",
+        "sqlxy_data_version__frames",
+        "sqlxy_provenance",
+        "sqlxy_data_version",
+        "sqlxy_feature_version",
+        "sqlxy_project_version",
+        "sqlxy_created_at",
+        "sqlxy_updated_at",
+        "sqlxy_deleted_at",
+        "sqlxy_run_id",
+        "sqlxy_commit",
+        ROW_NUMBER() OVER (PARTITION BY "video_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+      FROM (
+        SELECT
+          *
+        FROM "video__chunk"
+        WHERE
+          "video_chunk_id" IS NULL
+      ) AS stored_markers
+    ) AS ranked
+    WHERE
+      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+  ) AS current_markers
+) AS cur
+WHERE
+  FALSE

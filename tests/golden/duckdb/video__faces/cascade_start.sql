@@ -1,0 +1,44 @@
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template cascade_start.sql.j2 · dialect duckdb
+SELECT
+  "video_chunk_id",
+  1 AS sqlxy_counted
+FROM (
+  SELECT
+    "video_chunk_id",
+    "num_faces",
+    "video_id",
+    "sqlxy_provenance__faces",
+    "sqlxy_data_version__faces",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id",
+    "sqlxy_commit"
+  FROM (
+    SELECT
+      "video_chunk_id",
+      "num_faces",
+      "video_id",
+      "sqlxy_provenance__faces",
+      "sqlxy_data_version__faces",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit",
+      ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC) AS sqlxy_rank
+    FROM "video__faces"
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
+WHERE
+  FALSE

@@ -1,0 +1,97 @@
+-- sqlxy video/faces · feature version e8bb43074f7d6aba2c8cea036b2676c7 · template cascade_delete.sql.j2 · dialect postgres
+INSERT INTO "video__faces" (
+  "video_chunk_id",
+  "num_faces",
+  "video_id",
+  "sqlxy_provenance__faces",
+  "sqlxy_data_version__faces",
+  "sqlxy_provenance",
+  "sqlxy_data_version",
+  "sqlxy_feature_version",
+  "sqlxy_project_version",
+  "sqlxy_created_at",
+  "sqlxy_updated_at",
+  "sqlxy_deleted_at",
+  "sqlxy_run_id",
+  "sqlxy_commit"
+)
+SELECT
+  cur."video_chunk_id",
+  cur."num_faces",
+  cur."video_id",
+  cur."sqlxy_provenance__faces",
+  cur."sqlxy_data_version__faces",
+  cur."sqlxy_provenance",
+  cur."sqlxy_data_version",
+  cur."sqlxy_feature_version",
+  cur."sqlxy_project_version",
+  cur."sqlxy_created_at",
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  GREATEST(
+    CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP),
+    COALESCE(
+      cur."sqlxy_updated_at" + INTERVAL '1 MICROSECOND',
+      CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)
+    )
+  ),
+  CAST(NULL AS TEXT),
+  (
+    SELECT
+      MAX("seq")
+    FROM "sqlxy_state"
+    WHERE
+      "feature_table" = 'video__faces'
+  )
+FROM (
+  SELECT
+    "video_chunk_id",
+    "num_faces",
+    "video_id",
+    "sqlxy_provenance__faces",
+    "sqlxy_data_version__faces",
+    "sqlxy_provenance",
+    "sqlxy_data_version",
+    "sqlxy_feature_version",
+    "sqlxy_project_version",
+    "sqlxy_created_at",
+    "sqlxy_updated_at",
+    "sqlxy_deleted_at",
+    "sqlxy_run_id",
+    "sqlxy_commit"
+  FROM (
+    SELECT DISTINCT ON ("video_chunk_id")
+      "video_chunk_id",
+      "num_faces",
+      "video_id",
+      "sqlxy_provenance__faces",
+      "sqlxy_data_version__faces",
+      "sqlxy_provenance",
+      "sqlxy_data_version",
+      "sqlxy_feature_version",
+      "sqlxy_project_version",
+      "sqlxy_created_at",
+      "sqlxy_updated_at",
+      "sqlxy_deleted_at",
+      "sqlxy_run_id",
+      "sqlxy_commit",
+      1 AS sqlxy_rank
+    FROM "video__faces"
+    ORDER BY
+      "video_chunk_id",
+      "sqlxy_updated_at" DESC NULLS LAST
+  ) AS ranked
+  WHERE
+    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+) AS cur
+WHERE
+  cur."video_chunk_id" IN (
+    SELECT
+      "video_chunk_id"
+    FROM "video__faces:doomed"
+  )
