@@ -78,7 +78,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     with _store(args) as store, _working(args, f"resolving {args.feature}", store) as step:
-        increment = store.resolve(args.feature, samples=args.samples, stale_if=args.stale_if)
+        increment = store.resolve(args.feature, samples=args.samples, stale_if=args.stale_if,
+                                  retry_errors=args.retry_errors)
         if args.out:
             from sqlxy.store.outputs import write_rows_file
 
@@ -93,8 +94,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         counts = increment.counts()
+        held = increment.errored.num_rows if not args.retry_errors else 0
+        note = f"; {held} held back by recorded errors (sqlxy errors; --retry-errors)" if held else ""
         console.line(f"{args.feature}: {counts['new']} new, {counts['stale']} stale, "
-                     f"{counts['orphaned']} orphaned")
+                     f"{counts['orphaned']} orphaned{note}")
         for name in ("new", "stale", "orphaned"):
             rows: pa.Table = getattr(increment, name)
             if rows.num_rows:
@@ -104,12 +107,27 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_write(args: argparse.Namespace) -> int:
+    if args.errors is not None:
+        return _write_errors(args)
+    if args.message is not None:
+        raise SqlxyError("--message goes with --errors FILE")
     if args.input is None and args.empty_parents is None:
-        raise SqlxyError("write needs --input FILE (or --empty-parents FILE for an expansion)")
+        raise SqlxyError("write needs --input FILE (or --empty-parents FILE for an expansion, or --errors FILE)")
     with _store(args) as store, _working(args, f"writing {args.feature}", store):
         count = store.write(args.feature, args.input, partial=args.partial, run_id=args.run_id,
                             empty_parents=args.empty_parents)
     console.line(f"{args.feature}: wrote {count} rows")
+    return 0
+
+
+def _write_errors(args: argparse.Namespace) -> int:
+    """`write K --errors FILE`: record failed samples (resolve's rows), in a write of their own."""
+    if args.input is not None or args.empty_parents is not None or args.partial:
+        raise SqlxyError("--errors FILE records failed samples in a write of its own: give it without "
+                         "--input, --empty-parents and --partial")
+    with _store(args) as store, _working(args, f"recording errors of {args.feature}", store):
+        count = store.write_errors(args.feature, args.errors, message=args.message, run_id=args.run_id)
+    console.line(f"{args.feature}: recorded {count} failed samples")
     return 0
 
 
@@ -136,16 +154,39 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         console.emit_json(rows)
     else:
-        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "waiting_on", "layout", "last_resolve"])
+        console.table(rows, ["feature", "rows", "new", "stale", "orphaned", "errors", "waiting_on", "layout",
+                             "last_resolve"])
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with _store(args) as store, _working(args, f"deleting from {args.feature}"):
-        count = store.delete(args.feature, args.where, hard=args.hard)
-    verb = "removed" if args.hard else "soft-deleted (tombstones appended:"
-    console.line(f"{args.feature}: {verb} {count} rows{'' if args.hard else ')'}")
+    # a dry run opens its DuckDB file read-only: it creates and writes nothing
+    with _store(args, create=not args.dry_run) as store, _working(args, f"deleting from {args.feature}", store):
+        if args.cascade:
+            counts = store.cascade_delete(args.feature, args.where, hard=args.hard, dry_run=args.dry_run)
+        elif args.dry_run:
+            counts = {args.feature: {"samples": store.matching(args.feature, args.where, hard=args.hard), "rows": 0}}
+        else:
+            counts = {args.feature: {"rows": store.delete(args.feature, args.where, hard=args.hard)}}
+    if args.json:
+        console.emit_json({"hard": args.hard, "dry_run": args.dry_run, "features": counts})
+        return 0
+    for feature, count in counts.items():
+        console.line(f"{feature}: {_deleted(count, args.hard, args.dry_run)}")
     return 0
+
+
+def _deleted(count: dict[str, int], hard: bool, dry_run: bool) -> str:
+    """`1 sample, 3 rows removed`; a dry run's `would delete 1 sample`; a plain delete its rows."""
+    rows = f"{_plural(count['rows'], 'row')} removed" if hard else f"{_plural(count['rows'], 'tombstone')} appended"
+    if "samples" not in count:
+        return rows
+    samples = _plural(count["samples"], "sample")
+    return f"would delete {samples}" if dry_run else f"{samples}, {rows}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def cmd_compact(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import os
 from typing import NoReturn
 
 from sqlxy import dialects
-from sqlxy.cli import commands, docs, explain, plan, schema
+from sqlxy.cli import commands, docs, errors, explain, plan, rebase, schema
 from sqlxy.errors import SqlxyError
 
 
@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feature")
     p.add_argument("--samples", metavar="FILE", help="root samples (csv, json, jsonl, parquet)")
     p.add_argument("--stale-if", metavar="SQL", help="also stale where this condition holds")
+    p.add_argument("--retry-errors", action="store_true", help="include the samples recorded as failed "
+                   "at the provenance expected now (left out by default)")
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the increment as JSON")
     output.add_argument("--out", metavar="FILE", help="write new+stale rows to FILE (csv/json/jsonl/parquet)")
@@ -74,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--empty-parents", metavar="FILE", help="expansion: rows resolve returned for parents "
                    "that have no children (recorded as settled; their old children are retired)")
     p.add_argument("--partial", action="store_true", help="expansion: do not retire missing siblings")
+    p.add_argument("--errors", metavar="FILE", help="record failed samples instead: the rows resolve returned "
+                   "for them (compare keys, sqlxy_provenance; a sqlxy_error column gives each its message)")
+    p.add_argument("--message", metavar="TEXT", help="with --errors: the message of rows without their own")
     p.add_argument("--run-id", help=RUN_ID_HELP)
     p = add("read", commands.cmd_read, "current rows of a feature")
     p.add_argument("feature")
@@ -84,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("materialize", commands.cmd_materialize, "compute a SQL-defined feature inside the database")
     p.add_argument("feature")
     p.add_argument("--run-id", help=RUN_ID_HELP)
+    p = add("errors", errors.cmd_errors, "the open records of failed samples of a feature, and whether each "
+            "holds its sample back now")
+    p.add_argument("feature")
+    p.add_argument("--samples", metavar="FILE", help="a root without a SQL source: its samples (as resolve takes them)")
+    p.add_argument("--json", action="store_true")
     add("status", commands.cmd_status, "per feature: rows, new, stale, orphaned").add_argument("--json",
                                                                                       action="store_true")
     p = add("plan", plan.cmd_plan, "what the current specs will do against a base, per feature and field, "
@@ -114,7 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("delete", commands.cmd_delete, "soft-delete (default) or hard-delete samples")
     p.add_argument("feature")
     p.add_argument("--where", required=True, metavar="SQL")
-    p.add_argument("--hard", action="store_true")
+    p.add_argument("--hard", action="store_true", help="remove every row of the samples (history too), not "
+                   "append tombstones")
+    p.add_argument("--cascade", action="store_true", help="also delete what was derived from them downstream")
+    p.add_argument("--dry-run", action="store_true", help="count the samples per feature, write nothing")
+    p.add_argument("--json", action="store_true")
     p = add("compact", commands.cmd_compact, "rewrite a feature table to its current rows plus the history kept")
     p.add_argument("feature")
     p.add_argument("--keep-history", metavar="DURATION|N",
@@ -125,5 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
             "(PostgreSQL: indexes, bytewise collation; ClickHouse: sorting key, a rebuild)")
     p.add_argument("--select", action="append", metavar="K", help="K, +K (with upstream), K+ (downstream)")
     p.add_argument("--json", action="store_true")
+    p = add("rebase", rebase.cmd_rebase, "accept the new provenance of samples stale only because of a code or "
+            "SQL-definition change, without recomputing them (upstream data changes stay stale)")
+    p.add_argument("feature")
+    p.add_argument("--fields", nargs="+", action="extend", metavar="F", help="only these fields (default: all)")
+    p.add_argument("--samples", metavar="FILE", help="a root without a SQL source: its samples (as resolve takes them)")
+    p.add_argument("--dry-run", action="store_true", help="count what would be rebased; write nothing")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--run-id", help=RUN_ID_HELP)
     add("push", commands.cmd_push, "record the graph in sqlxy_graph_history")
     return parser

@@ -11,25 +11,27 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlglot
+from sqlglot import exp
 
 from sqlxy import dialects
-from sqlxy.compiler.build import build_model
+from sqlxy.compiler.build import build_model, field_provenance
 from sqlxy.compiler.model import FeatureModel
-from sqlxy.compiler.queries import (
+from sqlxy.compiler.params import (
     NOW_UTC,
     CompactParams,
     DeleteParams,
+    ErrorParams,
     ExplainParams,
     ExtendParams,
     IncrementParams,
     MaterializeParams,
     Params,
-    Query,
     ReadParams,
+    RebaseParams,
     TouchedParams,
     WriteParams,
-    params_for,
 )
+from sqlxy.compiler.queries import Query, params_for
 from sqlxy.compiler.templates import environment
 from sqlxy.config import Config
 from sqlxy.dialects import layout
@@ -37,14 +39,18 @@ from sqlxy.errors import SqlxyError
 from sqlxy.graph import FeatureGraph
 from sqlxy.versions import Versions
 
-__all__ = ["NOW_UTC", "CompactParams", "Compiler", "DeleteParams", "ExplainParams", "ExtendParams", "IncrementParams",
-           "MaterializeParams", "Params", "Query", "ReadParams", "TouchedParams", "WriteParams", "transpile"]
+__all__ = ["NOW_UTC", "CompactParams", "Compiler", "DeleteParams", "ErrorParams", "ExplainParams", "ExtendParams",
+           "IncrementParams", "MaterializeParams", "Params", "Query", "ReadParams", "RebaseParams", "TouchedParams",
+           "WriteParams", "transpile"]
 
 #: Queries compiled for every feature; the rest apply only where the feature allows them.
 EVERY_FEATURE = (Query.CREATE, Query.EXTEND, Query.CURRENT, Query.EXPECTED, Query.RESOLVE, Query.NEW,
                  Query.STALE, Query.ORPHANED, Query.STATUS, Query.INSERT, Query.SOFT_DELETE,
-                 Query.HARD_DELETE, Query.COMPACT, Query.TOUCHED, Query.KEEP)
+                 Query.HARD_DELETE, Query.COMPACT, Query.TOUCHED, Query.KEEP, Query.REBASE, Query.REBASE_COUNTS,
+                 Query.CASCADE_START)
 SQL_DEFINED = (Query.MATERIALIZE, Query.MATERIALIZE_CHECKS, Query.RETIRE_ORPHANED)
+#: A cascading delete's queries of a feature downstream of where it starts (not a root).
+DOWNSTREAM = (Query.CASCADE_REACH, Query.CASCADE_DOOMED, Query.CASCADE_DELETE)
 
 
 class Compiler:
@@ -59,6 +65,11 @@ class Compiler:
             self._models[key] = build_model(self.graph, self.versions, self.config, key)
         return self._models[key]
 
+    def candidate_provenance(self, key: str, field_key: str, code_version: str) -> exp.Expression:
+        """The field's expected provenance had it `code_version` (the formula's string) instead of
+        its own: what its stored rows hold when nothing but that changed since (rebase)."""
+        return field_provenance(self.graph[key], field_key, code_version, self.config, self.model(key).deps)
+
     def table_name(self, key: str) -> str:
         """The feature table's name on the target (table_prefix + the key as an identifier)."""
         return self.model(key).table.name
@@ -70,6 +81,8 @@ class Compiler:
             names += SQL_DEFINED
         if model.root:
             names.append(Query.INVALID_VERSIONS)
+        else:
+            names += DOWNSTREAM
         return names
 
     def render(self, key: str, query: Query | str, dialect: str = dialects.SOURCE,

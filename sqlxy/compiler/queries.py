@@ -1,23 +1,30 @@
 """The queries the compiler knows and the parameters each one takes.
 
 A query is a `Query` member (its template is `<value>.sql.j2`); its run-time parameters are one
-small frozen object whose type the compiler checks, so a parameter a query does not read cannot
-be passed to it by mistake. Defaults are what `sqlxy compile` writes.
+small frozen object of `params.py` whose type the compiler checks, so a parameter a query does
+not read cannot be passed to it by mistake.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from enum import Enum
 
-from sqlglot import exp
-
-from sqlxy.compiler.model import EXPLAIN_RELATION, INCREMENT_RELATION, INPUT_RELATION, TOUCHED_RELATION, FeatureModel
+from sqlxy.compiler.params import (
+    CascadeParams,
+    CompactParams,
+    DeleteParams,
+    ErrorParams,
+    ExplainParams,
+    ExtendParams,
+    IncrementParams,
+    MaterializeParams,
+    Params,
+    ReadParams,
+    RebaseParams,
+    TouchedParams,
+    WriteParams,
+)
 from sqlxy.errors import SqlxyError
-
-#: The write time of every row a statement appends, in UTC on every engine.
-NOW_UTC = "CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)"
 
 
 class Query(str, Enum):
@@ -43,6 +50,20 @@ class Query(str, Enum):
     EXPLAIN_ROWS = "explain_rows"
     EXPLAIN_STATE = "explain_state"
     EXPLAIN_UPSTREAM = "explain_upstream"
+    CASCADE_START = "cascade_start"
+    CASCADE_REACH = "cascade_reach"
+    CASCADE_DOOMED = "cascade_doomed"
+    CASCADE_DELETE = "cascade_delete"
+    REBASE = "rebase"
+    REBASE_COUNTS = "rebase_counts"
+    REBASE_KEYS = "rebase_keys"
+    PENDING = "pending"
+    ERRORS_CREATE = "errors_create"
+    ERRORS_RECORD = "errors_record"
+    ERRORS_END = "errors_end"
+    ERRORS_FORGET = "errors_forget"
+    ERRORS_LIST = "errors_list"
+    ERRORS_EXTEND = "errors_extend"
 
     def __str__(self) -> str:  # the name as written (`f"{query}.sql"`), on Python 3.10 too
         return self.value
@@ -61,181 +82,6 @@ class Query(str, Enum):
         return f"{self.value}.sql.j2"
 
 
-def _condition(sql: str | None) -> str:
-    """A checked user condition, parenthesised; absent means FALSE."""
-    return f"({sql})" if sql else "FALSE"
-
-
-@dataclass(frozen=True)
-class Params:
-    """Parameters of a query that takes none."""
-
-    @property
-    def now(self) -> str:
-        return NOW_UTC
-
-    @property
-    def input(self) -> str:
-        """The staged rows an insert or its checks read."""
-        return INPUT_RELATION
-
-    @property
-    def touched(self) -> str | None:
-        """The relation of touched compare keys a maintained resolve is restricted to; None:
-        every key (only `IncrementParams(maintained=True)` restricts)."""
-        return None
-
-
-@dataclass(frozen=True)
-class ExtendParams(Params):
-    missing: tuple[str, ...] | None = None  # the columns a table lacks (default: every column)
-
-
-@dataclass(frozen=True)
-class ReadParams(Params):
-    include_deleted: bool = False
-    where: str | None = None                # a checked condition on the current rows
-
-
-@dataclass(frozen=True)
-class IncrementParams(Params):
-    stale_if: str | None = None             # a checked predicate: also stale where it holds
-    maintained: bool = False                # only the compare keys staged in TOUCHED_RELATION
-
-    @property
-    def touched(self) -> str | None:
-        return TOUCHED_RELATION if self.maintained else None
-
-    @property
-    def stale_if_sql(self) -> str:
-        return _condition(self.stale_if)
-
-
-@dataclass(frozen=True)
-class RunParams(Params):
-    """Parameters of statements that append rows: the run id stamped on them."""
-
-    run_id: str | None = None
-    stamped: bool = True                    # stamp the feature's commit number (engines keeping a change log)
-
-    def commit_sql(self, stamp: exp.Expression) -> str:
-        """The commit number of the rows appended: `stamp`, or NULL where no change log is kept."""
-        return (stamp if self.stamped else exp.cast(exp.Null(), "BIGINT")).sql("duckdb")
-
-    @property
-    def run_id_sql(self) -> str:
-        value = exp.Literal.string(self.run_id) if self.run_id else exp.cast(exp.Null(), "VARCHAR")
-        return value.sql("duckdb")
-
-
-@dataclass(frozen=True)
-class WriteParams(RunParams):
-    partial: bool = False                   # expansions: the write holds only some of a parent's children
-
-
-@dataclass(frozen=True)
-class DeleteParams(RunParams):
-    where: str | None = None                # a checked condition on the current rows
-
-    @property
-    def where_sql(self) -> str:
-        return _condition(self.where)
-
-
-@dataclass(frozen=True)
-class MaterializeParams(RunParams):
-    staged: bool = False                    # read the increment the store staged instead of computing it
-
-    @property
-    def increment_relation(self) -> str | None:
-        return INCREMENT_RELATION if self.staged else None
-
-    @property
-    def stale_if_sql(self) -> str:
-        return "FALSE"  # materialize computes the increment without a staleness predicate
-
-
-@dataclass(frozen=True)
-class CompactParams(Params):
-    """The history `compact` keeps besides each sample's current row: the `keep_rows` rows before
-    it, or the rows written after `keep_after` (UTC, the engine's clock); neither: none."""
-
-    keep_rows: int | None = None
-    keep_after: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.keep_rows is not None and self.keep_after is not None:
-            raise TypeError("CompactParams takes keep_rows or keep_after, not both")
-
-    @property
-    def expired_sql(self) -> str | None:
-        """True for an older row (ranked by `sqlxy_rank`, 1 = current) outside the kept history;
-        None when no history is kept (every older row is outside)."""
-        if self.keep_rows is not None:
-            return f"sqlxy_rank > {int(self.keep_rows) + 1}"
-        if self.keep_after is not None:
-            stamp = exp.Literal.string(self.keep_after.isoformat(sep=" ", timespec="microseconds"))
-            return exp.LTE(this=exp.column("sqlxy_updated_at", quoted=True),
-                           expression=exp.cast(stamp, "TIMESTAMP")).sql("duckdb")
-        return None
-
-
-@dataclass(frozen=True)
-class TouchedParams(Params):
-    """The change-log marks a maintained increment was computed at: the feature's own, then one
-    per dep in the model's order; rows stamped after them touch compare keys."""
-
-    marks: tuple[int, ...] = ()
-
-    def mark(self, index: int) -> int:
-        return int(self.marks[index]) if index < len(self.marks) else 0
-
-
-@dataclass(frozen=True)
-class ExplainParams(Params):
-    """`explain`: the asked samples' rows (their ids staged in EXPLAIN_RELATION), their state
-    (restricted to the compare keys staged in TOUCHED_RELATION where every dep traces its keys),
-    and the rows of dep `dep` that reach those keys, then (at or before `since`) and now (at or
-    before `until`, default: the latest)."""
-
-    restricted: bool = True                 # dep rows restricted to the touched keys (traceable features)
-    stale_if: str | None = None
-    dep: int = 0
-    upstream: FeatureModel | None = None    # EXPLAIN_UPSTREAM: the model of dep `dep`'s feature
-    upstream_filter: str | None = None      # and the dep's filter over the upstream's column names
-    since: datetime | None = None
-    until: datetime | None = None
-    limit: int = 20                         # upstream samples listed (an aggregation group's members)
-
-    @property
-    def touched(self) -> str | None:
-        return TOUCHED_RELATION if self.restricted else None
-
-    @property
-    def touched_relation(self) -> str:
-        return TOUCHED_RELATION
-
-    @property
-    def asked(self) -> str:
-        return EXPLAIN_RELATION
-
-    @property
-    def stale_if_sql(self) -> str:
-        return _condition(self.stale_if)
-
-    @property
-    def since_sql(self) -> str:
-        return _timestamp(self.since) if self.since else "CAST(NULL AS TIMESTAMP)"
-
-    @property
-    def until_sql(self) -> str | None:
-        return _timestamp(self.until) if self.until else None
-
-
-def _timestamp(value: datetime) -> str:
-    return exp.cast(exp.Literal.string(value.isoformat(sep=" ", timespec="microseconds")), "TIMESTAMP").sql("duckdb")
-
-
 PARAMS: dict[Query, type[Params]] = {
     Query.CREATE: Params, Query.EXTEND: ExtendParams, Query.CURRENT: ReadParams,
     Query.EXPECTED: Params, Query.RESOLVE: IncrementParams, Query.NEW: IncrementParams,
@@ -245,6 +91,12 @@ PARAMS: dict[Query, type[Params]] = {
     Query.RETIRE_ORPHANED: MaterializeParams, Query.INVALID_VERSIONS: Params,
     Query.COMPACT: CompactParams, Query.TOUCHED: TouchedParams, Query.KEEP: IncrementParams,
     Query.EXPLAIN_ROWS: ExplainParams, Query.EXPLAIN_STATE: ExplainParams, Query.EXPLAIN_UPSTREAM: ExplainParams,
+    Query.REBASE: RebaseParams, Query.REBASE_COUNTS: RebaseParams, Query.REBASE_KEYS: RebaseParams,
+    Query.PENDING: IncrementParams, Query.ERRORS_CREATE: Params, Query.ERRORS_RECORD: ErrorParams,
+    Query.ERRORS_END: ErrorParams, Query.ERRORS_FORGET: ErrorParams, Query.ERRORS_LIST: ErrorParams,
+    Query.ERRORS_EXTEND: ExtendParams,
+    Query.CASCADE_START: CascadeParams, Query.CASCADE_REACH: CascadeParams,
+    Query.CASCADE_DOOMED: CascadeParams, Query.CASCADE_DELETE: CascadeParams,
 }
 
 

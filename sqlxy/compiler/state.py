@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from sqlxy.compiler.model import STATE_TABLE, TOUCHED_RELATION
 from sqlxy.compiler.names import commit_index, pending_table
-from sqlxy.compiler.queries import NOW_UTC
+from sqlxy.compiler.params import NOW_UTC
 from sqlxy.compiler.sqlparts import in_relation
 from sqlxy.compiler.system import for_dialect
 

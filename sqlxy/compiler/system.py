@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from sqlxy import dialects
-from sqlxy.compiler.queries import NOW_UTC
+from sqlxy.compiler.params import NOW_UTC
 
 HISTORY_TABLE = "sqlxy_graph_history"
 #: The history table's columns, in the order its INSERT gives them (the push time last).

@@ -20,7 +20,9 @@ from sqlxy.compiler import Compiler, Params, Query
 from sqlxy.config import Config
 from sqlxy.graph import FeatureGraph
 from sqlxy.store import (
+    cascade,
     compact,
+    errors,
     explain,
     fingerprint,
     history,
@@ -28,6 +30,7 @@ from sqlxy.store import (
     materialize,
     plan,
     readonly,
+    rebase,
     resolve,
     status,
     writes,
@@ -94,10 +97,27 @@ class Store:
         """Create the feature table, or add the columns a spec change introduced."""
         self._tables.ensure(key)
 
-    def resolve(self, key: str, samples: Any = None, stale_if: str | None = None) -> Increment:
+    def resolve(self, key: str, samples: Any = None, stale_if: str | None = None,
+                retry_errors: bool = False) -> Increment:
         """New, stale and orphaned samples of a feature; a root without a SQL source is given its
-        `samples`; `stale_if` makes the samples it holds for stale too."""
-        return resolve.resolve(self._tables, key, samples, stale_if)
+        `samples`; `stale_if` makes the samples it holds for stale too. Samples recorded as failed
+        at the provenance expected now (`write_errors`) are left out, in `increment.errored`,
+        unless `retry_errors`."""
+        return resolve.resolve(self._tables, key, samples, stale_if, retry_errors)
+
+    def write_errors(self, key: str, rows: Any, message: str | None = None, run_id: str | None = None) -> int:
+        """Record that samples failed: `rows` are resolve's rows (compare keys and the
+        `sqlxy_provenance` they were tried with; a `sqlxy_error` column gives each its message,
+        else `message`). resolve leaves them out while that provenance is expected; a write of the
+        sample ends the record. Returns the records written."""
+        return errors.write_errors(self._tables, key, rows, message, run_id)
+
+    def errors(self, key: str, samples: Any = None) -> pa.Table:
+        """The feature's open records of failed samples (not ended by a write): compare keys,
+        `sqlxy_provenance`, `sqlxy_error`, `sqlxy_updated_at`, `sqlxy_run_id`, and
+        `sqlxy_in_force` (1: it holds its sample back now; NULL for a root whose `samples` are not
+        given)."""
+        return errors.listed(self._tables, key, samples)
 
     def write(self, key: str, rows: Any, partial: bool = False, run_id: str | None = None,
               empty_parents: Any = None) -> int:
@@ -122,6 +142,29 @@ class Store:
         """Soft-delete (tombstones) or hard-delete the samples matching `where`; returns the rows
         appended or removed."""
         return writes.delete(self._tables, key, where, hard)
+
+    def cascade_delete(self, key: str, where: str, hard: bool = False, dry_run: bool = False,
+                       run_id: str | None = None) -> dict[str, dict[str, int]]:
+        """Delete the samples matching `where` and what was derived from them downstream (identity
+        and expansion children; an aggregation group once no member is left), soft or `hard`, in
+        one transaction where the engine has them (elsewhere safe to run again). Per feature in
+        topological order, the `samples` deleted and the `rows` appended or removed; `dry_run`:
+        the samples only, nothing written (`store/cascade.py`)."""
+        return cascade.cascade_delete(self._tables, key, where, hard, dry_run, run_id)
+
+    def matching(self, key: str, where: str, hard: bool = False) -> int:
+        """The samples `delete(key, where, hard)` would delete, counted; writes nothing."""
+        return cascade.matching(self._tables, key, where, hard)
+
+    def rebase(self, key: str, fields: Any = None, samples: Any = None, dry_run: bool = False,
+               run_id: str | None = None) -> dict[str, Any]:
+        """Accept the expected provenance of samples stale only because a field's code version or
+        the feature's SQL definition changed, without recomputing: a copy of their current rows
+        with the new provenance and the same data versions, so downstream stays settled. Samples
+        whose upstream data changed stay stale. `fields`: only these (default: every field);
+        `samples`: a root's, as resolve takes them; `dry_run`: count, write nothing. Returns the
+        samples `rebased`, the `rows` appended and the stale ones left (`store/rebase.py`)."""
+        return rebase.rebase(self._tables, key, fields, samples, dry_run, run_id)
 
     def compact(self, key: str, keep_history: int | str | timedelta | None = None) -> dict[str, int]:
         """Rewrite the feature table to its current rows plus the history kept: `keep_history` N

@@ -20,7 +20,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlxy.compiler import ExplainParams, Query
-from sqlxy.compiler.model import TOUCHED_RELATION, DepModel, FeatureModel
+from sqlxy.compiler.dep_model import DepModel
+from sqlxy.compiler.model import TOUCHED_RELATION, FeatureModel
 from sqlxy.dialects import SOURCE
 from sqlxy.graph import FieldRef, fullname
 from sqlxy.store import history
