@@ -235,6 +235,7 @@ class CascadeParams(RunParams):
     doomed: str | None = None               # cascade_delete: this feature's (default: `doomed_relation`)
     reached: str = "sqlxy_reached"          # the keys the deps' doomed rows reach (or: expected now)
     restricted: bool = True                 # every dep traceable: only the keys their doomed rows reach
+    start: bool = False                     # cascade_delete: of the start's staged samples (by ids), not keys
 
     @property
     def where_sql(self) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from sqlxy import selectors
-from sqlxy.compiler import DeleteParams, Query, state, system
+from sqlxy.compiler import Query, state, system
 from sqlxy.compiler.doomed import Doomed, doomed_relation
 from sqlxy.compiler.params import CascadeParams
 from sqlxy.dialects import SOURCE
@@ -45,9 +45,6 @@ def cascade_delete(tables: Tables, key: str, where: str, hard: bool = False, dry
     runner = tables.runner
     condition = checked_condition(runner.compiler, key, where, "where")
     order = selectors.select(runner.compiler.graph, [f"{key}+"])
-    if not dry_run:
-        for feature in order:
-            tables.ensure(feature)
     doomed: list[Doomed] = []
     staging = _Staging(tables, for_delete=hard and not dry_run)
     try:
@@ -56,7 +53,9 @@ def cascade_delete(tables: Tables, key: str, where: str, hard: bool = False, dry
             doomed.append(_stage_doomed(staging, feature, key, condition, hard, doomed))
         counts = {d.feature: {"samples": _counted(tables, exp.table_(d.relation, quoted=True)), "rows": 0}
                   for d in doomed}
-        if not dry_run:
+        if not dry_run:  # the tables are made once every doomed set is known (missing ones read as empty)
+            for feature in order:
+                tables.ensure(feature)
             for feature, rows in _delete(tables, condition, hard, run_id, doomed).items():
                 counts[feature]["rows"] = rows
     finally:
@@ -104,8 +103,15 @@ class _Staging:
         return Doomed(feature, relation, columns, deleting)
 
     def drop(self) -> None:
+        """Every staged relation, even when one DROP fails (the first failure is raised last)."""
+        failed: list[Exception] = []
         for name in reversed(self.names):
-            self.tables.runner.adapter.unstage(name)
+            try:
+                self.tables.runner.adapter.unstage(name)
+            except Exception as exc:  # the others are dropped all the same
+                failed.append(exc)
+        if failed:
+            raise failed[0]
 
 
 def _stage_doomed(staging: _Staging, feature: str, start: str, condition: str, hard: bool,
@@ -118,8 +124,11 @@ def _stage_doomed(staging: _Staging, feature: str, start: str, condition: str, h
         params = CascadeParams(hard=hard, where=condition)
         return staging.doomed(feature, Query.CASCADE_START, params, relation, model.ids)
     deps = {dep.feature for dep in model.deps}
+    # the restriction reads row ids (DuckDB), which a missing or incomplete table's stand-in has not
+    whole = any(staging.tables.stand_in(k) is not None for k in (feature, *deps))
     params = CascadeParams(hard=hard, deps=tuple(d for d in upstream if d.feature in deps),
-                           reached=doomed_relation(model.table.name, "reached"), restricted=model.traceable)
+                           reached=doomed_relation(model.table.name, "reached"),
+                           restricted=model.traceable and not whole)
     staging.stage(feature, Query.CASCADE_REACH, params, params.reached)
     return staging.doomed(feature, Query.CASCADE_DOOMED, params, relation, model.keys)
 
@@ -136,7 +145,7 @@ def _delete(tables: Tables, condition: str, hard: bool, run_id: str | None, doom
     each feature's table gained (soft) or lost (hard)."""
     runner = tables.runner
     start, *downstream = [d.feature for d in doomed]
-    steps = [(d, *_query(d, start, condition, hard, run_id, runner.keeps_change_log)) for d in reversed(doomed)]
+    steps = [(d, *_query(d, start, hard, run_id, runner.keeps_change_log)) for d in reversed(doomed)]
     # one statement each, except where the dialect expands DELETE (Spark: three); not atomic there
     statements = sum(len(runner.statements(d.feature, query, params)) for d, query, params in steps)
     statements += sum(hard and tables.has_errors(d.feature) for d in doomed)  # their records of failure
@@ -144,7 +153,8 @@ def _delete(tables: Tables, condition: str, hard: bool, run_id: str | None, doom
     operation = "cascade hard delete" if hard else "cascade soft delete"
     # the start's records of failure go as a plain hard delete's do: a parent keeps its records
     # while one of its children stays; downstream, every doomed key is gone whole
-    records = stage_deleted_keys(tables, start, condition) if hard and tables.has_errors(start, extend=True) else None
+    records = stage_deleted_keys(tables, start, condition, hard) if hard and tables.has_errors(start, extend=True) \
+        else None
     try:
         with runner.recorded(operation, start, statements=statements, also=tuple(downstream)):
             history.record_graph(tables)  # in the write's transaction, where there is one
@@ -160,14 +170,12 @@ def _delete(tables: Tables, condition: str, hard: bool, run_id: str | None, doom
     return {k: before[k] - after[k] if hard else after[k] - before[k] for k in before}
 
 
-def _query(staged: Doomed, start: str, condition: str, hard: bool, run_id: str | None,
-           stamped: bool) -> tuple[Query, DeleteParams | CascadeParams]:
-    """The start's delete is the plain one, by its condition; a downstream feature's reads its
-    staged doomed compare keys."""
-    if staged.feature == start:
-        query = Query.HARD_DELETE if hard else Query.SOFT_DELETE
-        return query, DeleteParams(where=condition, run_id=run_id, stamped=stamped)
-    return Query.CASCADE_DELETE, CascadeParams(hard=hard, doomed=staged.for_delete, run_id=run_id, stamped=stamped)
+def _query(staged: Doomed, start: str, hard: bool, run_id: str | None, stamped: bool) -> tuple[Query, CascadeParams]:
+    """Every feature's delete reads what was staged, the start's by ids, a downstream feature's by
+    compare keys: the start's condition is never run again (on the clock, or after a writer, it
+    could match samples whose downstream was not staged)."""
+    return Query.CASCADE_DELETE, CascadeParams(hard=hard, doomed=staged.for_delete, run_id=run_id, stamped=stamped,
+                                               start=staged.feature == start)
 
 
 def _forget(tables: Tables, key: str, relation: str | None) -> None:

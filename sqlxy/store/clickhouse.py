@@ -68,6 +68,7 @@ class ClickHouseAdapter:
         self._query, self._close = query, close
         self._scratch = Path(tempfile.mkdtemp(prefix="sqlxy-ch-"))
         self._for_delete: dict[str, str] = {}  # copies for a DELETE: name → qualified table
+        self._left: set[str] = set()  # copies whose DROP failed: dropped before the next copy
         for name, value in SESSION_SETTINGS.items():
             self.execute(f"SET {name} = {value}")
 
@@ -135,15 +136,25 @@ class ClickHouseAdapter:
         session's temporary tables (it fails, and the failed mutation blocks every later one of
         the table until killed), and it reads a bare name in the deleted table's database. The
         name is this adapter's own, so two clients of one server never share it."""
+        for left in sorted(self._left):  # copies a failed DROP left: they hold deleted ids
+            self.unstage(left)
         unique = f"{staged}_{uuid.uuid4().hex[:12]}"
         self._for_delete[unique] = f'"{schema}"."{unique}"' if schema else f'"{unique}"'
         self.execute(f'CREATE TABLE {self._for_delete[unique]} ENGINE = Memory AS SELECT * FROM "{staged}"')
         return unique
 
     def unstage(self, name: str) -> None:
-        """Drops a temporary table, or a `copy_for_delete` table in its database."""
-        table = self._for_delete.pop(name, None) or f'"{name}"'
-        self.execute(f"DROP TABLE IF EXISTS {table}")
+        """Drops a temporary table, or a `copy_for_delete` table in its database (remembered until
+        its DROP succeeds: the next copy, or closing the adapter, tries again)."""
+        table = self._for_delete.get(name) or f'"{name}"'
+        try:
+            self.execute(f"DROP TABLE IF EXISTS {table}")
+        except Exception:
+            if name in self._for_delete:
+                self._left.add(name)
+            raise
+        self._for_delete.pop(name, None)
+        self._left.discard(name)
 
     def columns(self, table: str, schema: str | None) -> list[str] | None:
         found = self.fetch_arrow(f"SELECT name FROM system.columns WHERE {self._where(table, schema)} "
@@ -196,5 +207,9 @@ class ClickHouseAdapter:
         raise NotImplementedError("ClickHouse has no multi-statement transactions")
 
     def close(self) -> None:
-        if self._close is not None:
-            self._close()
+        try:
+            for left in list(self._for_delete):  # copies not dropped yet: they hold deleted ids
+                self.unstage(left)
+        finally:
+            if self._close is not None:
+                self._close()

@@ -108,13 +108,16 @@ def delete(tables: Tables, key: str, where: str, hard: bool = False) -> int:
     return before - after if hard else after - before
 
 
-def stage_deleted_keys(tables: Tables, key: str, condition: str) -> str:
-    """The compare keys none of whose current rows is left by a delete of the rows `condition`
-    matches (a parent keeps its records while one of its children stays), staged for a DELETE
-    of their records of failure to read; returns the name it reads them by (`readable_by_delete`)."""
+def stage_deleted_keys(tables: Tables, key: str, condition: str, hard: bool = True) -> str:
+    """The compare keys none of whose current rows (`hard`: tombstones too) is left by a delete of
+    the rows `condition` matches (a parent keeps its records while one of its children stays),
+    and, where the condition names compare keys only, those of the records it matches (a sample
+    that failed and was never written), staged for a DELETE of their records of failure to read;
+    returns the name it reads them by (`readable_by_delete`)."""
     runner = tables.runner
-    (current,) = runner.compiler.statements(key, Query.CURRENT, SOURCE, ReadParams())
-    keys = list(runner.compiler.graph[key].compare_keys)
+    model = runner.compiler.model(key)
+    (current,) = runner.compiler.statements(key, Query.CURRENT, SOURCE, ReadParams(include_deleted=hard))
+    keys = list(model.keys)
     matched = exp.paren(exp.maybe_parse(condition, dialect=SOURCE))
 
     def keys_where(where: exp.Expression, *extra: exp.Expression) -> exp.Select:
@@ -126,9 +129,13 @@ def stage_deleted_keys(tables: Tables, key: str, condition: str) -> str:
     on = exp.and_(*(exp.column(k, "gone", quoted=True).eq(exp.column(k, "kept", quoted=True)) for k in keys))
     # ClickHouse fills an unmatched side with defaults, not NULL: the flag is coalesced
     unmatched = exp.func("COALESCE", exp.column("sqlxy_listed", "kept"), exp.Literal.number(0)).eq(0)
-    doomed = exp.select(*(exp.column(k, "gone", quoted=True) for k in keys)) \
+    doomed: exp.Query = exp.select(*(exp.column(k, "gone", quoted=True) for k in keys)) \
         .from_(keys_where(matched).subquery("gone")).join(kept.subquery("kept"), on=on, join_type="left") \
         .where(unmatched)
+    if {c.name for c in matched.find_all(exp.Column)} <= set(keys):
+        recorded = exp.select(*(exp.column(k, quoted=True) for k in keys)).from_(model.errors.copy()) \
+            .where(matched.copy())
+        doomed = exp.union(doomed, recorded, distinct=True)
     runner.adapter.stage_query(DELETED_KEYS, runner.native(doomed.sql(SOURCE)))
     return readable_by_delete(runner.adapter, DELETED_KEYS, runner.schema)
 
