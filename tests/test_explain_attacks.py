@@ -23,10 +23,12 @@ def _keyset(table: pa.Table, keys: list[str]) -> set[tuple]:
 
 
 def verdicts_agree(store: sqlxy.Store, key: str, steps: object) -> None:
-    """Every id in the table (tombstones too) and every new sample: explain's state is resolve's."""
+    """Every id in the table (tombstones too) and every new sample: explain's state is resolve's
+    (with retry_errors: explain tells why a sample is new or stale, whether or not a record of
+    failure holds it back)."""
     node = store.graph[key]
     keys, ids = list(node.compare_keys), list(node.spec.id_columns)
-    increment = store.resolve(key)
+    increment = store.resolve(key, retry_errors=True)
     new, stale, orphaned = (_keyset(t, keys) for t in (increment.new, increment.stale, increment.orphaned))
     rows = store.read(key, include_deleted=True)
     asked = rows.select(ids).to_pylist()

@@ -52,7 +52,8 @@ def split_changes(rows: pa.Table, keys: list[str], how: str = "full", retry_erro
             rows = rows.filter(pc.invert(held))
         rows = rows.drop_columns([ERRORED, ERROR])
     else:  # no records of failure: none held back, in the same columns
-        errored = rows.slice(0, 0).select(listed).append_column(ERROR, pa.array([], pa.string()))
+        present = [c for c in listed if c in rows.column_names]
+        errored = rows.slice(0, 0).select(present).append_column(ERROR, pa.array([], pa.string()))
     change = rows.column("sqlxy_change")
     payload = rows.drop_columns(["sqlxy_change"])
     counts = {r["values"]: r["counts"] for r in pc.value_counts(change).to_pylist()}
