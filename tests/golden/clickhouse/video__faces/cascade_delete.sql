@@ -81,7 +81,17 @@ FROM (
       "sqlxy_run_id",
       "sqlxy_commit",
       1 AS sqlxy_rank
-    FROM "video__faces"
+    FROM (
+      SELECT
+        *
+      FROM "video__faces"
+      WHERE
+        "video_chunk_id" IN (
+          SELECT
+            "video_chunk_id"
+          FROM "video__faces:doomed"
+        )
+    ) AS touched_own
     ORDER BY
       "video_chunk_id",
       "sqlxy_updated_at" DESC

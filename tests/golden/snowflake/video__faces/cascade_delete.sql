@@ -81,7 +81,17 @@ FROM (
       "sqlxy_run_id",
       "sqlxy_commit",
       ROW_NUMBER() OVER (PARTITION BY "video_chunk_id" ORDER BY "sqlxy_updated_at" DESC NULLS LAST) AS sqlxy_rank
-    FROM "video__faces"
+    FROM (
+      SELECT
+        *
+      FROM "video__faces"
+      WHERE
+        "video_chunk_id" IN (
+          SELECT
+            "video_chunk_id"
+          FROM "video__faces:doomed"
+        )
+    ) AS touched_own
   ) AS ranked
   WHERE
     sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
