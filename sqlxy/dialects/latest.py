@@ -6,7 +6,8 @@ That numbers every row. A dialect whose engine has a top-1-per-group construct r
 `rewrite_latest`: the subquery is sorted by `p, o` and keeps each group's first row (PostgreSQL
 `DISTINCT ON (p)`, which then reads the table's index on (ids, sqlxy_updated_at DESC NULLS LAST)
 in order; ClickHouse `LIMIT 1 BY p`, which reads a table sorted by (ids, sqlxy_updated_at) in key
-order). The rank column stays (as 1), so the columns and the filter around are unchanged.
+order). The rank column stays (as 1), so the columns are unchanged; the filter around loses
+its `r = 1`, which always holds then.
 """
 
 from __future__ import annotations
@@ -58,4 +59,9 @@ def rewrite_latest(outer: exp.Select, keep_first: KeepFirst) -> exp.Select:
     inner.set("order", exp.Order(expressions=keys + [o.copy() for o in (order.expressions if order else [])]))
     keep_first(inner, partition)
     rank.set("this", exp.Literal.number(1))
+    # `r = 1` now always holds: dropped, since PostgreSQL takes it for a filter that keeps one row
+    # in 200 and, with `sqlxy_deleted_at IS NULL`, estimates a table's current rows as one (a
+    # nested loop over them is quadratic: a rebase of 20,000 samples took 11 s)
+    kept = [c for c in conditions if not _is_first(c, rank.alias)]
+    outer.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
     return outer

@@ -43,7 +43,7 @@ WITH upstream_0 AS (
             LIMIT 1 BY "video_id"
           ) AS ranked
           WHERE
-            sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+            "sqlxy_deleted_at" IS NULL
         ) AS upstream_ranked
       ) AS sqlxy_rows
       LEFT JOIN (
@@ -188,7 +188,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -276,7 +276,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS current_rows
   WHERE

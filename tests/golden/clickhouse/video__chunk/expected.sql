@@ -27,7 +27,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (

@@ -64,8 +64,6 @@ WHERE
             "sqlxy_updated_at" DESC
           LIMIT 1 BY "video_chunk_id"
         ) AS ranked
-        WHERE
-          sqlxy_rank = 1
       ) AS cur
       WHERE
         FALSE
@@ -134,8 +132,6 @@ WHERE
               "sqlxy_updated_at" DESC
             LIMIT 1 BY "video_id"
           ) AS ranked
-          WHERE
-            sqlxy_rank = 1
         ) AS cur
         WHERE
           FALSE

@@ -158,7 +158,7 @@ FROM (
         LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_candidates
   ) AS sqlxy_rows
   LEFT JOIN (
@@ -288,7 +288,7 @@ FROM (
     LIMIT 1 BY "video_id"
   ) AS ranked
   WHERE
-    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    "sqlxy_deleted_at" IS NULL
 ) AS cur
 UNION ALL
 SELECT

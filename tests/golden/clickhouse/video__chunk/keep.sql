@@ -38,7 +38,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -154,7 +154,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -215,7 +215,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS current_rows
   GROUP BY

@@ -119,7 +119,7 @@ FROM (
       LIMIT 1 BY "video_chunk_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_samples
   UNION ALL
   SELECT
@@ -180,7 +180,7 @@ FROM (
       LIMIT 1 BY "video_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_markers
 ) AS cur
 WHERE

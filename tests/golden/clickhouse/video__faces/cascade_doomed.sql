@@ -51,7 +51,7 @@ WITH upstream_0 AS (
             LIMIT 1 BY "video_chunk_id"
           ) AS ranked
           WHERE
-            sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+            "sqlxy_deleted_at" IS NULL
         ) AS upstream_ranked
       ) AS sqlxy_rows
       LEFT JOIN (
@@ -143,7 +143,7 @@ WITH upstream_0 AS (
       LIMIT 1 BY "video_chunk_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
   WHERE
     "video_chunk_id" IN (

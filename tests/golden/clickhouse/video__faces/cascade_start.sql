@@ -42,7 +42,7 @@ FROM (
     LIMIT 1 BY "video_chunk_id"
   ) AS ranked
   WHERE
-    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    "sqlxy_deleted_at" IS NULL
 ) AS cur
 WHERE
   FALSE

@@ -46,8 +46,6 @@ WHERE
             "sqlxy_updated_at" DESC
           LIMIT 1 BY "video_chunk_id"
         ) AS ranked
-        WHERE
-          sqlxy_rank = 1
       ) AS cur
       WHERE
         FALSE

@@ -35,7 +35,7 @@ WITH upstream_0 AS (
         LIMIT 1 BY "video_chunk_id"
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -105,7 +105,7 @@ WITH upstream_0 AS (
       LIMIT 1 BY "video_chunk_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
 ), joined AS (
   SELECT

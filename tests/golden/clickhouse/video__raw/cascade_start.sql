@@ -46,7 +46,7 @@ FROM (
     LIMIT 1 BY "video_id"
   ) AS ranked
   WHERE
-    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    "sqlxy_deleted_at" IS NULL
 ) AS cur
 WHERE
   FALSE

@@ -50,8 +50,6 @@ WHERE
             "sqlxy_updated_at" DESC
           LIMIT 1 BY "video_id"
         ) AS ranked
-        WHERE
-          sqlxy_rank = 1
       ) AS cur
       WHERE
         FALSE

@@ -81,7 +81,7 @@ WITH expected_fields AS (
       LIMIT 1 BY "video_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
 ), compared AS (
   SELECT
@@ -212,7 +212,7 @@ FROM (
       LIMIT 1 BY "video_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS cur
   INNER JOIN (
     SELECT

@@ -63,7 +63,7 @@ WITH expected_fields AS (
       LIMIT 1 BY "video_id"
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
 ), joined AS (
   SELECT

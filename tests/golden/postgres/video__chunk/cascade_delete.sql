@@ -116,7 +116,7 @@ FROM (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_samples
   UNION ALL
   SELECT
@@ -176,7 +176,7 @@ FROM (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_markers
 ) AS cur
 WHERE

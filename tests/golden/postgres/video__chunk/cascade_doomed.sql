@@ -42,7 +42,7 @@ WITH upstream_0 AS (
               "sqlxy_updated_at" DESC NULLS LAST
           ) AS ranked
           WHERE
-            sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+            "sqlxy_deleted_at" IS NULL
         ) AS upstream_ranked
       ) AS sqlxy_rows
       LEFT JOIN (
@@ -173,7 +173,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -260,7 +260,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS current_rows
   WHERE

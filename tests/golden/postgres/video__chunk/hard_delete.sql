@@ -61,8 +61,6 @@ WHERE
             "video_chunk_id",
             "sqlxy_updated_at" DESC NULLS LAST
         ) AS ranked
-        WHERE
-          sqlxy_rank = 1
       ) AS cur
       WHERE
         FALSE
@@ -130,8 +128,6 @@ WHERE
               "video_id",
               "sqlxy_updated_at" DESC NULLS LAST
           ) AS ranked
-          WHERE
-            sqlxy_rank = 1
         ) AS cur
         WHERE
           FALSE

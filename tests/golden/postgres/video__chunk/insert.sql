@@ -153,7 +153,7 @@ FROM (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_candidates
   ) AS sqlxy_rows
   LEFT JOIN (
@@ -276,7 +276,7 @@ FROM (
       "sqlxy_updated_at" DESC NULLS LAST
   ) AS ranked
   WHERE
-    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    "sqlxy_deleted_at" IS NULL
 ) AS cur
 UNION ALL
 SELECT

@@ -37,7 +37,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -142,7 +142,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -202,7 +202,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS current_rows
   GROUP BY

@@ -26,7 +26,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -131,7 +131,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -191,7 +191,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS current_rows
   GROUP BY
@@ -418,7 +418,7 @@ CROSS JOIN (
             "sqlxy_updated_at" DESC NULLS LAST
         ) AS ranked
         WHERE
-          sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+          "sqlxy_deleted_at" IS NULL
       ) AS held_current
     ) AS sqlxy_rows
     LEFT JOIN (

@@ -47,7 +47,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -152,7 +152,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -212,7 +212,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS current_rows
   GROUP BY
@@ -369,7 +369,7 @@ FROM (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_samples
     UNION ALL
     SELECT
@@ -429,7 +429,7 @@ FROM (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS current_markers
   ) AS cur
   INNER JOIN (

@@ -48,7 +48,7 @@ WITH upstream_0 AS (
               "sqlxy_updated_at" DESC NULLS LAST
           ) AS ranked
           WHERE
-            sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+            "sqlxy_deleted_at" IS NULL
         ) AS upstream_ranked
       ) AS sqlxy_rows
       LEFT JOIN (
@@ -131,7 +131,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
   WHERE
     "video_chunk_id" IN (

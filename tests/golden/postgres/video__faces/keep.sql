@@ -41,7 +41,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -104,7 +104,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
 ), joined AS (
   SELECT

@@ -48,7 +48,7 @@ WITH upstream_0 AS (
           "sqlxy_updated_at" DESC NULLS LAST
       ) AS ranked
       WHERE
-        sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+        "sqlxy_deleted_at" IS NULL
     ) AS upstream_current
   ) AS renamed
 ), expected_fields AS (
@@ -111,7 +111,7 @@ WITH upstream_0 AS (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
 ), compared AS (
   SELECT
@@ -223,7 +223,7 @@ FROM (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS cur
   INNER JOIN (
     SELECT

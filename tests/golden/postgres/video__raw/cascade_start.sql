@@ -45,7 +45,7 @@ FROM (
       "sqlxy_updated_at" DESC NULLS LAST
   ) AS ranked
   WHERE
-    sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+    "sqlxy_deleted_at" IS NULL
 ) AS cur
 WHERE
   FALSE

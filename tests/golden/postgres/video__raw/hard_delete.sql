@@ -49,8 +49,6 @@ WHERE
             "video_id",
             "sqlxy_updated_at" DESC NULLS LAST
         ) AS ranked
-        WHERE
-          sqlxy_rank = 1
       ) AS cur
       WHERE
         FALSE

@@ -62,7 +62,7 @@ WITH expected_fields AS (
         "sqlxy_updated_at" DESC NULLS LAST
     ) AS ranked
     WHERE
-      sqlxy_rank = 1 AND "sqlxy_deleted_at" IS NULL
+      "sqlxy_deleted_at" IS NULL
   ) AS current_rows
 ), joined AS (
   SELECT
