@@ -124,11 +124,9 @@ def _stage_doomed(staging: _Staging, feature: str, start: str, condition: str, h
         params = CascadeParams(hard=hard, where=condition)
         return staging.doomed(feature, Query.CASCADE_START, params, relation, model.ids)
     deps = {dep.feature for dep in model.deps}
-    # the restriction reads row ids (DuckDB), which a missing or incomplete table's stand-in has not
-    whole = any(staging.tables.stand_in(k) is not None for k in (feature, *deps))
     params = CascadeParams(hard=hard, deps=tuple(d for d in upstream if d.feature in deps),
                            reached=doomed_relation(model.table.name, "reached"),
-                           restricted=model.traceable and not whole)
+                           restricted=staging.tables.restrictable(feature))
     staging.stage(feature, Query.CASCADE_REACH, params, params.reached)
     return staging.doomed(feature, Query.CASCADE_DOOMED, params, relation, model.keys)
 

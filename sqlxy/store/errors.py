@@ -82,7 +82,7 @@ def listed(tables: Tables, key: str, samples: Any = None) -> pa.Table:
         if not tables.has_errors(key):
             return _empty(model.error_columns)
         computable = not node.is_root or samples is not None or node.spec.has_sql_source
-        restricted = computable and model.traceable
+        restricted = computable and tables.restrictable(key)
         if restricted:  # the increment of the recorded keys only, as explain restricts it
             keys = exp.select(*(exp.column(k, quoted=True) for k in model.keys)).distinct().from_(model.errors.copy())
             runner.adapter.stage_query(TOUCHED_RELATION, runner.native(keys.sql("duckdb")))

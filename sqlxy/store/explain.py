@@ -91,9 +91,7 @@ def _explain_one(tables: Tables, model: FeatureModel, one: pa.Table, predicate: 
     if not knows_expected:
         _root_without_samples(report, model, row)
         return report
-    # the restriction reads row ids (DuckDB) a missing or incomplete table's stand-in has not
-    whole = any(tables.stand_in(k) is not None for k in (key, *(d.feature for d in model.deps)))
-    params = ExplainParams(restricted=model.traceable and not whole, stale_if=predicate)
+    params = ExplainParams(restricted=tables.restrictable(key), stale_if=predicate)
     with staged(adapter, TOUCHED_RELATION, keys):
         state = fetch(tables, key, Query.EXPLAIN_STATE, params).to_pylist()
     _fill_state(report, model, row, state[0] if state else None)

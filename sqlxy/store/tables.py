@@ -86,6 +86,13 @@ class Tables:
         """Every row of the feature's table, history and tombstones included."""
         return self.runner.count(system.table_rows(self.name(key), self.runner.schema, self.runner.adapter.dialect))
 
+    def restrictable(self, key: str) -> bool:
+        """Whether a query of the feature may be restricted to some compare keys (explain, errors, a
+        cascade): every dep traces its keys, and neither the feature's table nor a dep's is read
+        through a stand-in (the restriction reads DuckDB row ids, which a stand-in has not)."""
+        model = self.runner.compiler.model(key)
+        return model.traceable and all(self.stand_in(k) is None for k in (key, *(d.feature for d in model.deps)))
+
     def stand_in(self, key: str) -> exp.Select | None:
         """A source-dialect SELECT reading the feature table as its spec describes it (no rows when
         it is missing, NULL in columns it lacks), or None when the table is complete."""
